@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `saplab` command. Subcommands register themselves in `COMMANDS`; each parses its own flags
+ * strictly (unknown flags and bad values print the usage and exit with code 2).
+ */
+import { UsageError } from './args';
+import { COMMANDS } from './commands';
+
+function mainUsage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
+  return `usage: saplab <command> [flags]\n\ncommands:\n${lines.join('\n')}\n\nRun 'saplab <command> --help' for a command's flags.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainUsage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`saplab: unknown command ${JSON.stringify(name)}\n\n${mainUsage()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage() + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`saplab ${name}: ${e.message}\n\n${cmd.usage()}\n`);
+      return 2;
+    }
+    process.stderr.write(`saplab ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.SAPLAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`${e?.stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

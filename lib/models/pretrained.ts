@@ -1,0 +1,31 @@
+/** Pretrained models shipped in the package's `data/models/`. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { PACKAGE_DATA_DIR } from '../data/fashion_mnist';
+import { loadModel } from './io';
+
+export const PRETRAINED = {
+  'fashion-cnn': {
+    dir: 'models/fashion-cnn',
+    description: 'Fashion-MNIST CNN (225,034 parameters) trained by `saplab train --dataset fashion-mnist`',
+  },
+} as const;
+export type PretrainedName = keyof typeof PRETRAINED;
+
+/** Folder of a shipped model. */
+export function pretrainedDir(name: PretrainedName): string {
+  return path.join(PACKAGE_DATA_DIR, PRETRAINED[name].dir);
+}
+
+/** Loads a shipped pretrained model, e.g. `await loadPretrained('fashion-cnn')`. */
+export async function loadPretrained(name: PretrainedName = 'fashion-cnn'): Promise<tf.LayersModel> {
+  if (!(name in PRETRAINED)) {
+    throw new Error(`unknown pretrained model ${JSON.stringify(name)}; available: ${Object.keys(PRETRAINED).join(', ')}`);
+  }
+  const dir = pretrainedDir(name);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    throw new Error(`pretrained model ${name} is missing from ${dir}; retrain it with: npx saplab train --dataset fashion-mnist --out ${dir}`);
+  }
+  return loadModel(dir);
+}

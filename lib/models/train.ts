@@ -1,0 +1,99 @@
+/**
+ * Training with a seeded, reproducible loop: seeded weight initialisation, seeded shuffles, Adam
+ * on softmax cross-entropy, a progress bar, and test accuracy after each epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_SEED, deriveSeed, permutation } from '../seed';
+import { Progress, ProgressOptions } from '../util/progress';
+import { evaluateAccuracy } from './model';
+
+export interface TrainOptions {
+  /** Passes over the training set. Default 8. */
+  epochs?: number;
+  /** Examples per step. Default 128. */
+  batchSize?: number;
+  /** Adam learning rate; halved after every `decayEvery` epochs. Default 1e-3. */
+  lr?: number;
+  /** Epochs between learning-rate halvings. Default 3. */
+  decayEvery?: number;
+  /** Seed of the shuffles. Default `DEFAULT_SEED`. */
+  seed?: number;
+  /** Held-out data evaluated after each epoch. */
+  validation?: { x: tf.Tensor4D; y: tf.Tensor1D };
+  /** Progress display. */
+  progress?: ProgressOptions;
+  /** Called after each epoch. */
+  onEpoch?: (epoch: number, log: EpochLog) => void;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  valAccuracy?: number;
+  seconds: number;
+}
+
+function check(cond: boolean, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+/** Trains `model` (outputs logits) in place on `x`, `y`; returns the per-epoch log. */
+export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D, options: TrainOptions = {}): Promise<EpochLog[]> {
+  const epochs = options.epochs ?? 8;
+  const batchSize = options.batchSize ?? 128;
+  const lr = options.lr ?? 1e-3;
+  const decayEvery = options.decayEvery ?? 3;
+  const seed = options.seed ?? DEFAULT_SEED;
+  check(Number.isInteger(epochs) && epochs >= 1, `epochs must be a positive integer, got ${epochs}`);
+  check(Number.isInteger(batchSize) && batchSize >= 1, `batchSize must be a positive integer, got ${batchSize}`);
+  check(lr > 0, `lr must be positive, got ${lr}`);
+  check(x.shape[0] === y.shape[0], `x has ${x.shape[0]} examples but y has ${y.shape[0]}`);
+  const n = x.shape[0];
+  const classes = (model.outputs[0].shape[1] as number) ?? 10;
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const log: EpochLog[] = [];
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const epochLr = lr * Math.pow(0.5, Math.floor((epoch - 1) / decayEvery));
+    const optimizer = tf.train.adam(epochLr);
+    const order = permutation(n, deriveSeed(seed, 'shuffle', epoch));
+    const bar = new Progress(`epoch ${epoch}/${epochs}`, stepsPerEpoch, options.progress);
+    const t0 = Date.now();
+    let lossSum = 0;
+    let correct = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
+      const [lossT, correctT] = tf.tidy(() => {
+        const ids = tf.tensor1d(idx, 'int32');
+        const xb = tf.gather(x, ids) as tf.Tensor4D;
+        const yb = tf.gather(y, ids);
+        let logitsKept: tf.Tensor | undefined;
+        const loss = optimizer.minimize(
+          () => {
+            const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
+            logitsKept = tf.keep(logits);
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(yb, 'int32'), classes), logits) as tf.Scalar;
+          },
+          true,
+          vars,
+        ) as tf.Scalar;
+        const c = tf.sum(tf.cast(tf.equal(tf.argMax(logitsKept!, 1), tf.cast(yb, 'int32')), 'float32'));
+        logitsKept!.dispose();
+        return [loss, c];
+      });
+      lossSum += (await lossT.data())[0] * idx.length;
+      correct += (await correctT.data())[0];
+      lossT.dispose();
+      correctT.dispose();
+      bar.update(s + 1, stepsPerEpoch, `loss ${(lossSum / Math.min(n, (s + 1) * batchSize)).toFixed(3)}`);
+    }
+    optimizer.dispose();
+    const entry: EpochLog = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (Date.now() - t0) / 1000 };
+    if (options.validation) entry.valAccuracy = evaluateAccuracy(model, options.validation.x, options.validation.y);
+    bar.finish(`loss ${entry.loss.toFixed(4)} train acc ${(entry.trainAccuracy * 100).toFixed(2)}%` + (entry.valAccuracy !== undefined ? ` test acc ${(entry.valAccuracy * 100).toFixed(2)}%` : ''));
+    log.push(entry);
+    options.onEpoch?.(epoch, entry);
+  }
+  return log;
+}
