@@ -164,8 +164,9 @@ export function backendInfo(): BackendInfo | undefined {
   return current && tf.getBackend() === current.name ? current : undefined;
 }
 
-import { installConvGradient } from './perf/conv_grad';
+import { installWasmKernels } from './perf/wasm_kernels';
 onBackendReady((info) => {
-  // The wasm backend's own input gradient is slow and it has no filter gradient at all.
-  if (info.choice === 'wasm') installConvGradient();
+  // The wasm backend's convolution input gradient, max-pool gradient and transposed matmul are
+  // slow loops and it has no convolution filter gradient at all: replace them (once).
+  if (info.choice === 'wasm') installWasmKernels();
 });

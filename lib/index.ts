@@ -17,3 +17,4 @@ export * from './models/io';
 export * from './models/pretrained';
 export * from './models/train';
 export * from './util/progress';
+export * from './defenses';

@@ -10,6 +10,11 @@ export type Model = ((x: tf.Tensor4D) => tf.Tensor2D) & {
   stochastic?: boolean;
   /** A short name for tables and figures. */
   label?: string;
+  /**
+   * For stochastic models: restarts the model's random stream from `seed`, so that the sequence of
+   * draws that follows is reproducible. Evaluations and attacks that take a `seed` call it.
+   */
+  reseed?: (seed: number) => void;
 };
 
 /** Wraps a `tf.LayersModel` (or returns a `Model` unchanged). */

@@ -1,0 +1,113 @@
+/**
+ * `withSap`: turns a pretrained `tf.LayersModel` (sequential or functional, e.g. with the residual
+ * adds of ResNet-20) into a stochastic model with SAP after every ReLU, sharing — not copying —
+ * the weights. No fine-tuning: SAP is added at evaluation time, as in the paper.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_SEED, deriveSeed } from '../seed';
+import type { Model } from '../models/model';
+import { SapLayer, SapLayerArgs } from './sap_layer';
+import type { SapGradient } from './sap';
+import type { SapMode } from './sampler';
+
+export interface WithSapOptions {
+  /** r / N at every SAP site (SAP-100 is 1). Default 1. Ignored for sites named in `perLayer`. */
+  sampleFraction?: number;
+  /** Per-site sampleFraction by the name of the ReLU layer it follows (e.g. `{ conv1: 0.5 }`). */
+  perLayer?: Record<string, number>;
+  /** Seed of the sequence of masks (each site gets its own derived stream). Default `DEFAULT_SEED`. */
+  seed?: number;
+  /** Backward pass: `'mask'` (default, the operator's own) or `'identity'` (BPDA). */
+  gradient?: SapGradient;
+  /** `'exact'` (default) or `'poisson'`. */
+  mode?: SapMode;
+  /** `'sap'` (default) or `'random'`: the uniform random-pruning baseline at the same sites. */
+  kind?: 'sap' | 'random';
+}
+
+/** A stochastic model returned by `withSap`: `(x) => logits` plus what it was built from. */
+export type SapModel = Model & {
+  /** The functional model with `SapLayer`s inserted (weights shared with the original). */
+  net: tf.LayersModel;
+  /** The SAP layers, in graph order. */
+  sapLayers: SapLayer[];
+  /** Names of the layers after whose ReLU SAP acts. */
+  sites: string[];
+  reseed: (seed: number) => void;
+};
+
+/** `true` for layers whose output is a ReLU: a ReLU layer, an Activation('relu'), or a layer
+ * with `activation: 'relu'` (e.g. conv2d or dense with a fused ReLU). */
+export function endsInRelu(layer: tf.layers.Layer): boolean {
+  const cls = layer.getClassName();
+  if (cls === 'ReLU') {
+    const cfg = layer.getConfig() as { maxValue?: number | null };
+    return cfg.maxValue == null;
+  }
+  const cfg = layer.getConfig() as { activation?: unknown };
+  return cfg.activation === 'relu';
+}
+
+interface NodeLike {
+  inputTensors: tf.SymbolicTensor[];
+  outputTensors: tf.SymbolicTensor[];
+}
+
+/** Wraps a pretrained model with SAP after every ReLU. */
+export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): SapModel {
+  if (!(model instanceof tf.LayersModel)) throw new Error('withSap expects a tf.LayersModel');
+  const seed = options.seed ?? DEFAULT_SEED;
+  const kind = options.kind ?? 'sap';
+  const perLayer = options.perLayer ?? {};
+  const layerNames = new Set(model.layers.map((l) => l.name));
+  for (const name of Object.keys(perLayer)) {
+    if (!layerNames.has(name)) throw new Error(`perLayer names a layer the model does not have: ${name}`);
+  }
+  const map = new Map<number, tf.SymbolicTensor>();
+  const inputs = model.inputs.map((t) => tf.input({ shape: t.shape.slice(1) as number[], dtype: t.dtype }));
+  model.inputs.forEach((t, i) => map.set(t.id, inputs[i]));
+  const sapLayers: SapLayer[] = [];
+  const sites: string[] = [];
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    const nodes = [...(layer.inboundNodes as unknown as NodeLike[])];
+    for (const node of nodes) {
+      if (!node.inputTensors.every((t) => map.has(t.id))) continue; // a node of another graph
+      const ins = node.inputTensors.map((t) => map.get(t.id)!);
+      const out = layer.apply(ins.length === 1 ? ins[0] : ins) as tf.SymbolicTensor | tf.SymbolicTensor[];
+      let outs = Array.isArray(out) ? out : [out];
+      if (endsInRelu(layer)) {
+        const args: SapLayerArgs = {
+          sampleFraction: perLayer[layer.name] ?? options.sampleFraction ?? 1,
+          gradient: options.gradient ?? 'mask',
+          mode: options.mode ?? 'exact',
+          kind,
+          seed: deriveSeed(seed, 'sap', sapLayers.length),
+          name: `${kind === 'sap' ? 'sap' : 'random_prune'}_after_${layer.name}_${sapLayers.length}`,
+        };
+        outs = outs.map((o) => {
+          const s = new SapLayer(args);
+          sapLayers.push(s);
+          return s.apply(o) as tf.SymbolicTensor;
+        });
+        sites.push(layer.name);
+      }
+      node.outputTensors.forEach((t, i) => map.set(t.id, outs[i]));
+    }
+  }
+  const outputs = model.outputs.map((t) => {
+    const o = map.get(t.id);
+    if (!o) throw new Error(`withSap could not rebuild the graph up to output ${t.name}`);
+    return o;
+  });
+  if (sapLayers.length === 0) throw new Error(`withSap found no ReLU in model ${model.name}: SAP acts after ReLUs`);
+  const net = tf.model({ inputs, outputs, name: `${model.name}_${kind === 'sap' ? 'sap' : 'random_prune'}` });
+  const fn = ((x: tf.Tensor4D) => net.apply(x, { training: false }) as tf.Tensor2D) as SapModel;
+  fn.stochastic = true;
+  fn.label = kind === 'sap' ? `SAP-${Math.round((options.sampleFraction ?? 1) * 100)}` : `random-prune-${Math.round((options.sampleFraction ?? 1) * 100)}`;
+  fn.net = net;
+  fn.sapLayers = sapLayers;
+  fn.sites = sites;
+  fn.reseed = (s: number) => sapLayers.forEach((l, i) => l.reseed(deriveSeed(s, 'sap', i)));
+  return fn;
+}
