@@ -34,6 +34,7 @@ export interface InitBackendOptions {
 }
 
 let current: BackendInfo | undefined;
+let currentRequest: BackendChoice | 'auto' | undefined;
 const setupHooks: ((info: BackendInfo) => void)[] = [];
 
 /**
@@ -125,7 +126,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     options.backend !== undefined
       ? parseChoice(options.backend, 'backend')
       : parseChoice(process.env.SAPLAB_BACKEND, 'SAPLAB_BACKEND');
-  if (current && (requested === 'auto' || requested === current.choice) && tf.getBackend() === current.name) {
+  if (current && (requested === currentRequest || requested === current.choice) && tf.getBackend() === current.name) {
     return current;
   }
   const candidates: readonly BackendChoice[] = requested === 'auto' ? BACKEND_CHOICES : [requested];
@@ -145,6 +146,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       description: describe(choice),
       skipped,
     };
+    currentRequest = requested;
     for (const hook of setupHooks) hook(current);
     if (options.verbose) process.stderr.write(`saplab backend: ${current.description}\n`);
     return current;

@@ -82,6 +82,13 @@ export const COMMANDS: Record<string, Command> = {
     },
   ),
 
+  reproduce: command(
+    'reproduce',
+    'The main job: evaluate the shipped CNN on the shipped Fashion-MNIST test split.',
+    { n: { type: 'number', help: 'number of test images (max 10000)', default: 10000 }, backend: backendFlag },
+    async (f) => COMMANDS.evaluate.run([`--n=${f.n}`, `--backend=${f.backend}`]),
+  ),
+
   evaluate: command(
     'evaluate',
     'Evaluate the shipped pretrained CNN on the shipped Fashion-MNIST test split.',

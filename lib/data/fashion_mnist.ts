@@ -70,6 +70,9 @@ export interface LoadFashionMnistOptions {
   mirror?: string;
   /** Check the sha256 of local files too (downloads are always checked). Default `false`. */
   verify?: boolean;
+  /** Also search `$SAPLAB_DATA`, the package's `data/` and the Debian folder (after `dir`).
+   * Default `true`; `false` looks in `dir` only before downloading. */
+  searchDefaults?: boolean;
 }
 
 export interface Dataset {
@@ -80,18 +83,19 @@ export interface Dataset {
 }
 
 /** Folders searched for the files, in order, with where each came from. */
-export function fashionMnistSearchPath(dir?: string): { dir: string; source: string }[] {
+export function fashionMnistSearchPath(dir?: string, searchDefaults = true): { dir: string; source: string }[] {
   const out: { dir: string; source: string }[] = [];
   if (dir) out.push({ dir, source: 'dir option' });
+  if (!searchDefaults) return out;
   if (process.env.SAPLAB_DATA) out.push({ dir: path.join(process.env.SAPLAB_DATA, 'fashion-mnist'), source: '$SAPLAB_DATA/fashion-mnist' }, { dir: process.env.SAPLAB_DATA, source: '$SAPLAB_DATA' });
   out.push({ dir: path.join(PACKAGE_DATA_DIR, 'fashion-mnist'), source: 'package data/fashion-mnist' });
   out.push({ dir: DEBIAN_FASHION_MNIST_DIR, source: 'Debian dataset-fashion-mnist' });
   return out;
 }
 
-function findLocal(split: Split, dir?: string): string | undefined {
+function findLocal(split: Split, dir?: string, searchDefaults = true): string | undefined {
   const spec = FASHION_MNIST_FILES[split];
-  for (const { dir: d } of fashionMnistSearchPath(dir)) {
+  for (const { dir: d } of fashionMnistSearchPath(dir, searchDefaults)) {
     const both = [spec.images.name, spec.labels.name].every(
       (n) => fs.existsSync(path.join(d, n)) || fs.existsSync(path.join(d, n.replace(/\.gz$/, ''))),
     );
@@ -160,11 +164,11 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
   const split = options.split ?? 'test';
   if (split !== 'train' && split !== 'test') throw new Error(`split must be 'train' or 'test', got ${JSON.stringify(split)}`);
   const spec = FASHION_MNIST_FILES[split];
-  let dir = findLocal(split, options.dir);
+  let dir = findLocal(split, options.dir, options.searchDefaults ?? true);
   let verify = options.verify ?? false;
   if (!dir) {
     const target = process.env.SAPLAB_DATA ? path.join(process.env.SAPLAB_DATA, 'fashion-mnist') : path.join(PACKAGE_DATA_DIR, 'fashion-mnist');
-    if (options.download === false) throw notFound(split, options.dir);
+    if (options.download === false) throw notFound(split, options.dir, undefined, options.searchDefaults);
     const mirror = options.mirror ?? process.env.SAPLAB_MIRROR ?? FASHION_MNIST_MIRROR;
     try {
       for (const f of [spec.images, spec.labels]) {
@@ -177,7 +181,7 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
       }
     } catch (e) {
       if (e instanceof DataError) throw e;
-      throw notFound(split, options.dir, (e as Error).message);
+      throw notFound(split, options.dir, (e as Error).message, options.searchDefaults);
     }
     dir = target;
     verify = false;
@@ -191,9 +195,9 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
   });
 }
 
-function notFound(split: Split, dir?: string, downloadError?: string): DataError {
+function notFound(split: Split, dir?: string, downloadError?: string, searchDefaults = true): DataError {
   const spec = FASHION_MNIST_FILES[split];
-  const where = fashionMnistSearchPath(dir).map((s) => `  ${s.dir} (${s.source})`).join('\n');
+  const where = fashionMnistSearchPath(dir, searchDefaults).map((s) => `  ${s.dir} (${s.source})`).join('\n');
   return new DataError(
     `Fashion-MNIST ${split} split not found. Looked for ${spec.images.name} and ${spec.labels.name} in:\n${where}\n` +
       (downloadError ? `and the download failed: ${downloadError}\n` : '') +

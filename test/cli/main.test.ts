@@ -1,0 +1,35 @@
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../lib/cli/main';
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('saplab CLI', () => {
+  it('prints usage; unknown commands and flags exit with 2', async () => {
+    expect((await run(['--help'])).code).toBe(0);
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command/);
+    const badFlag = await run(['train', '--epochz', '3']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toMatch(/unknown flag --epochz/);
+    expect(badFlag.err).toMatch(/usage: saplab train/);
+  });
+
+  it('info reports the active backend and tfjs version', async () => {
+    const r = await run(['info']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/saplab backend: \S+ .*tfjs \d+\.\d+\.\d+/);
+  });
+});
