@@ -1,4 +1,5 @@
 /** The subcommands of `saplab`. */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
@@ -10,6 +11,8 @@ import { saveModel } from '../models/io';
 import { loadPretrained } from '../models/pretrained';
 import { evaluateAccuracy } from '../models/model';
 import { DEFAULT_SEED } from '../seed';
+import { formatBench, runBench } from '../perf/bench';
+import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
 
 export interface Command {
   summary: string;
@@ -89,6 +92,33 @@ export const COMMANDS: Record<string, Command> = {
     async (f) => COMMANDS.evaluate.run([`--n=${f.n}`, `--backend=${f.backend}`]),
   ),
 
+  notebooks: command(
+    'notebooks',
+    'Execute the tutorial notebooks headless on the tslab kernel and write HTML copies.',
+    {
+      quick: { type: 'boolean', help: 'small, fast runs (sets QUICK=1 for the notebooks)' },
+      out: { type: 'string', help: 'output folder for executed notebooks and HTML', default: 'results/notebooks' },
+      only: { type: 'string', help: 'comma-separated notebook file names to run' },
+      'check-clean': { type: 'boolean', help: 'only check that committed notebooks carry no outputs or execution counts' },
+    },
+    async (f) => {
+      const dirty = listNotebooks().flatMap((nb) => notebookDirtiness(nb).map((p) => `${nb}: ${p}`));
+      if (dirty.length) {
+        process.stderr.write(`notebooks must be committed without outputs:\n${dirty.join('\n')}\n`);
+        return 1;
+      }
+      if (f['check-clean']) {
+        process.stdout.write(`${listNotebooks().length} notebooks, none carries outputs\n`);
+        return 0;
+      }
+      const env: Record<string, string> = {};
+      if (f.quick) env.QUICK = '1';
+      const results = runNotebooks({ outDir: f.out, env, notebooks: f.only ? String(f.only).split(',') : undefined });
+      for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.notebook} ${r.seconds.toFixed(1)} s${r.html ? ` ${r.html}` : ''}\n`);
+      return results.every((r) => r.ok) ? 0 : 1;
+    },
+  ),
+
   evaluate: command(
     'evaluate',
     'Evaluate the shipped pretrained CNN on the shipped Fashion-MNIST test split.',
@@ -102,6 +132,37 @@ export const COMMANDS: Record<string, Command> = {
       process.stdout.write(`fashion-cnn clean accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} test images (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
       tf.dispose([test.x, test.y]);
       model.dispose();
+      return 0;
+    },
+  ),
+
+  bench: command(
+    'bench',
+    'Time the forward pass and the input gradient on the active backend (wasm: also with the stock kernels; PyTorch alongside when available).',
+    {
+      batch: { type: 'number', help: 'examples per workload run', default: 128 },
+      repeats: { type: 'number', help: 'timed runs per workload (median reported)', default: 7 },
+      warmup: { type: 'number', help: 'untimed runs before timing', default: 2 },
+      json: { type: 'string', help: 'write the results as JSON to this file', default: 'results/bench.json' },
+      'no-torch': { type: 'boolean', help: 'do not run the PyTorch comparison' },
+      'no-stock': { type: 'boolean', help: 'do not time the stock wasm kernels' },
+      backend: backendFlag,
+    },
+    async (f) => {
+      await announceBackend(f.backend);
+      const result = await runBench({
+        batch: f.batch,
+        repeats: f.repeats,
+        warmup: f.warmup,
+        torch: !f['no-torch'],
+        stock: !f['no-stock'],
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(formatBench(result) + '\n');
+      const out = path.resolve(f.json);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+      process.stdout.write(`\nwrote ${out}\n`);
       return 0;
     },
   ),
