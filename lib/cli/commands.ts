@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
 import { initBackend } from '../backend';
 import { loadFashionMnist } from '../data/fashion_mnist';
-import { fashionCnn } from '../models/fashion_cnn';
 import { trainClassifier } from '../models/train';
 import { saveModel } from '../models/io';
 import { loadPretrained } from '../models/pretrained';
@@ -13,6 +12,31 @@ import { evaluateAccuracy } from '../models/model';
 import { DEFAULT_SEED } from '../seed';
 import { formatBench, runBench } from '../perf/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
+import { buildConfig, ConfigError, gridCost, gridPairs, Preset, ReproduceConfig } from '../reproduce/config';
+import { runReproduce } from '../reproduce/run';
+import { fashionCnn } from '../models/fashion_cnn';
+
+function formatDuration(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
+
+/** Seconds the grid should take here: its cost in forward passes times a measured forward pass. */
+async function estimateSeconds(config: ReproduceConfig): Promise<number> {
+  const net = fashionCnn();
+  const x = tf.zeros([64, 28, 28, 1]);
+  const once = () => tf.tidy(() => (net.predict(x) as tf.Tensor).dataSync());
+  once();
+  const t = Date.now();
+  for (let i = 0; i < 3; i++) once();
+  const perImage = (Date.now() - t) / 1000 / 3 / 64;
+  tf.dispose(x);
+  net.dispose();
+  // SAP passes cost about three dense ones (sampling in JavaScript), counted on average.
+  return gridCost(config) * perImage * 2;
+}
 
 export interface Command {
   summary: string;
@@ -87,9 +111,65 @@ export const COMMANDS: Record<string, Command> = {
 
   reproduce: command(
     'reproduce',
-    'The main job: evaluate the shipped CNN on the shipped Fashion-MNIST test split.',
-    { n: { type: 'number', help: 'number of test images (max 10000)', default: 10000 }, backend: backendFlag },
-    async (f) => COMMANDS.evaluate.run([`--n=${f.n}`, `--backend=${f.backend}`]),
+    "The main job: the paper's experiment and the adaptive evaluation on the shipped CNN and test split, written to results/<run>/.",
+    {
+      quick: { type: 'boolean', help: 'small protocol for CI (under 2 minutes)' },
+      full: { type: 'boolean', help: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)' },
+      out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/<preset>-seed<seed>)' },
+      n: { type: 'number', help: 'number of test images' },
+      seed: { type: 'number', help: 'seed of every random choice' },
+      config: { type: 'string', help: 'JSON file overriding protocol keys (see lib/reproduce/config.ts)' },
+      'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
+      'no-figures': { type: 'boolean', help: 'skip figure export' },
+      backend: backendFlag,
+    },
+    async (f) => {
+      if (f.quick && f.full) throw new UsageError('--quick and --full exclude each other');
+      const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : 'default';
+      let overrides: Partial<ReproduceConfig> = {};
+      if (f.config) {
+        let text: string;
+        try {
+          text = fs.readFileSync(String(f.config), 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read --config ${f.config}: ${(e as Error).message}`);
+        }
+        try {
+          overrides = JSON.parse(text);
+        } catch (e) {
+          throw new UsageError(`--config ${f.config} is not valid JSON: ${(e as Error).message}`);
+        }
+        if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new UsageError(`--config ${f.config} must hold a JSON object`);
+      }
+      if (f.n !== undefined) overrides.n = f.n;
+      if (f.seed !== undefined) overrides.seed = f.seed;
+      if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');
+      let config: ReproduceConfig;
+      try {
+        config = buildConfig(preset, overrides);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`bad protocol: ${e.message}`);
+        throw e;
+      }
+      await announceBackend(f.backend);
+      const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}`));
+      const estimate = await estimateSeconds(config);
+      process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images -> ${outDir}\n`);
+      process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)} (resumable: rerun with the same --out)\n`);
+      let result;
+      try {
+        result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'] });
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+      process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused -> ${outDir}\n`);
+      if (result.status === 'complete') {
+        process.stdout.write(fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8').split('## Figures')[0]);
+        return result.cells.some((c) => c.error) ? 1 : 0;
+      }
+      return result.status === 'interrupted' ? 130 : 0;
+    },
   ),
 
   notebooks: command(

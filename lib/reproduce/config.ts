@@ -1,0 +1,235 @@
+/**
+ * The protocol of `saplab reproduce`: which models, defenses, attacks, eps values and sample
+ * counts make up the experiment. Every choice is a key with a documented default; `--quick`,
+ * the default and `--full` are presets; a JSON config file overrides keys of the preset.
+ */
+import { DEFAULT_SEED } from '../seed';
+
+/** A defense evaluated in the grid. */
+export interface DefenseSpec {
+  /** Row label in tables and figures, e.g. `SAP-100`. */
+  name: string;
+  /** `dense` (the pretrained model as is), `sap`, or `random` (uniform random pruning). */
+  kind: 'dense' | 'sap' | 'random';
+  /** r / N for `sap` and `random`. */
+  sampleFraction?: number;
+}
+
+/** An attack evaluated in the grid. */
+export interface AttackSpec {
+  /** Column label, e.g. `PGD-EOT`. */
+  name: string;
+  /** `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks). */
+  method: 'fgsm' | 'pgd' | 'apgd' | 'square';
+  /** Gradient steps (pgd, apgd). */
+  steps?: number;
+  /** Monte-Carlo gradient samples per step (EOT); the paper's FGSM averages 100. */
+  eotSamples?: number;
+  /** Loss for gradient attacks: `ce`, `margin` or `dlr`. */
+  loss?: 'ce' | 'margin' | 'dlr';
+  /** Random restarts (pgd). */
+  restarts?: number;
+  /** Step size relative to eps (pgd). */
+  relStepsize?: number;
+  /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
+  bpda?: boolean;
+  /** Query budget (square). */
+  queries?: number;
+  /** Forward passes averaged per score of a stochastic model (square). Default 1. */
+  predictSamples?: number;
+  /** Only run against these defenses (names). Default: all. */
+  only?: string[];
+}
+
+export interface ReproduceConfig {
+  /** Pretrained model to evaluate. Default `fashion-cnn`. */
+  model: 'fashion-cnn';
+  /** Number of test images (the first n of the shipped test split). */
+  n: number;
+  /** The user seed every random choice derives from. Default 1803. */
+  seed: number;
+  /** Perturbation radii (L-inf, pixel scale [0, 1]); 0 is clean accuracy. */
+  eps: number[];
+  /** Softmax passes averaged per prediction of a stochastic model (the paper uses 100). */
+  predictSamples: number;
+  /** Images per attack batch. */
+  batchSize: number;
+  defenses: DefenseSpec[];
+  attacks: AttackSpec[];
+  /** Reliability bins for calibration (Guo et al. use 15). */
+  calibrationBins: number;
+}
+
+export type Preset = 'quick' | 'default' | 'full';
+
+const DEFENSES: DefenseSpec[] = [
+  { name: 'dense', kind: 'dense' },
+  { name: 'SAP-10', kind: 'sap', sampleFraction: 0.1 },
+  { name: 'SAP-50', kind: 'sap', sampleFraction: 0.5 },
+  { name: 'SAP-100', kind: 'sap', sampleFraction: 1 },
+  { name: 'random-100', kind: 'random', sampleFraction: 1 },
+];
+
+/** The presets. `default` is sized to finish in under 10 minutes on a 2-core machine. */
+export function presetConfig(preset: Preset): ReproduceConfig {
+  switch (preset) {
+    case 'quick':
+      return {
+        model: 'fashion-cnn',
+        n: 64,
+        seed: DEFAULT_SEED,
+        eps: [0, 0.05, 0.1, 0.2],
+        predictSamples: 4,
+        batchSize: 64,
+        calibrationBins: 15,
+        defenses: [DEFENSES[0], DEFENSES[3], DEFENSES[4]],
+        attacks: [
+          { name: 'FGSM', method: 'fgsm' },
+          { name: 'FGSM-MC', method: 'fgsm', eotSamples: 4 },
+          { name: 'PGD', method: 'pgd', steps: 5, relStepsize: 0.25 },
+          { name: 'PGD-EOT', method: 'pgd', steps: 5, relStepsize: 0.25, eotSamples: 2, only: ['SAP-100', 'random-100'] },
+          { name: 'BPDA', method: 'pgd', steps: 5, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
+          { name: 'Square', method: 'square', queries: 50, predictSamples: 1 },
+        ],
+      };
+    case 'default':
+      return {
+        model: 'fashion-cnn',
+        n: 200,
+        seed: DEFAULT_SEED,
+        eps: [0, 0.02, 0.05, 0.1, 0.2],
+        predictSamples: 8,
+        batchSize: 100,
+        calibrationBins: 15,
+        defenses: DEFENSES,
+        attacks: [
+          { name: 'FGSM', method: 'fgsm' },
+          { name: 'FGSM-MC', method: 'fgsm', eotSamples: 16 },
+          { name: 'PGD', method: 'pgd', steps: 10, relStepsize: 0.25 },
+          { name: 'PGD-EOT', method: 'pgd', steps: 10, relStepsize: 0.25, eotSamples: 4, only: ['SAP-100', 'random-100'] },
+          { name: 'BPDA', method: 'pgd', steps: 10, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
+          { name: 'Square', method: 'square', queries: 200, predictSamples: 1, only: ['dense', 'SAP-100'] },
+        ],
+      };
+    case 'full':
+      return {
+        model: 'fashion-cnn',
+        n: 10000,
+        seed: DEFAULT_SEED,
+        eps: [0, 1 / 255, 2 / 255, 4 / 255, 8 / 255, 16 / 255, 32 / 255, 0.1, 0.2],
+        predictSamples: 100,
+        batchSize: 128,
+        calibrationBins: 15,
+        defenses: [...DEFENSES, { name: 'SAP-200', kind: 'sap', sampleFraction: 2 }],
+        attacks: [
+          { name: 'FGSM', method: 'fgsm' },
+          { name: 'FGSM-MC', method: 'fgsm', eotSamples: 100 },
+          { name: 'PGD', method: 'pgd', steps: 40, relStepsize: 0.1 },
+          { name: 'PGD-EOT', method: 'pgd', steps: 40, relStepsize: 0.1, eotSamples: 20 },
+          { name: 'BPDA', method: 'pgd', steps: 40, relStepsize: 0.1, bpda: true },
+          { name: 'APGD-CE-EOT', method: 'apgd', steps: 100, loss: 'ce', eotSamples: 20 },
+          { name: 'APGD-DLR-EOT', method: 'apgd', steps: 100, loss: 'dlr', eotSamples: 20 },
+          { name: 'Square', method: 'square', queries: 1000, predictSamples: 10 },
+        ],
+      };
+  }
+}
+
+/** An error in a config file or flag value: the message names the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins'];
+const DEFENSE_KEYS = ['name', 'kind', 'sampleFraction'];
+const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only'];
+
+function posInt(v: unknown, key: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Checks a config and returns it; unknown keys and bad values throw `ConfigError` naming the key. */
+export function validateConfig(c: ReproduceConfig): ReproduceConfig {
+  for (const k of Object.keys(c)) if (!TOP_KEYS.includes(k as keyof ReproduceConfig)) throw new ConfigError(`unknown config key "${k}" (known: ${TOP_KEYS.join(', ')})`);
+  if (c.model !== 'fashion-cnn') throw new ConfigError(`model must be "fashion-cnn", got ${JSON.stringify(c.model)}`);
+  posInt(c.n, 'n');
+  if (c.n > 10000) throw new ConfigError(`n must be at most 10000 (the test split), got ${c.n}`);
+  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${JSON.stringify(c.seed)}`);
+  if (!Array.isArray(c.eps) || c.eps.length === 0 || c.eps.some((e) => typeof e !== 'number' || !(e >= 0) || e > 1)) {
+    throw new ConfigError(`eps must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(c.eps)}`);
+  }
+  posInt(c.predictSamples, 'predictSamples');
+  posInt(c.batchSize, 'batchSize');
+  posInt(c.calibrationBins, 'calibrationBins');
+  if (!Array.isArray(c.defenses) || c.defenses.length === 0) throw new ConfigError('defenses must be a non-empty list');
+  const names = new Set<string>();
+  c.defenses.forEach((d, i) => {
+    for (const k of Object.keys(d)) if (!DEFENSE_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in defenses[${i}] (known: ${DEFENSE_KEYS.join(', ')})`);
+    if (typeof d.name !== 'string' || !d.name) throw new ConfigError(`defenses[${i}].name must be a non-empty string`);
+    if (names.has(d.name)) throw new ConfigError(`defenses[${i}].name "${d.name}" is used twice`);
+    names.add(d.name);
+    if (!['dense', 'sap', 'random'].includes(d.kind)) throw new ConfigError(`defenses[${i}].kind must be dense, sap or random, got ${JSON.stringify(d.kind)}`);
+    if (d.kind !== 'dense' && !(typeof d.sampleFraction === 'number' && d.sampleFraction > 0)) throw new ConfigError(`defenses[${i}].sampleFraction must be a number > 0`);
+  });
+  if (!Array.isArray(c.attacks)) throw new ConfigError('attacks must be a list');
+  const attackNames = new Set<string>();
+  c.attacks.forEach((a, i) => {
+    for (const k of Object.keys(a)) if (!ATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}] (known: ${ATTACK_KEYS.join(', ')})`);
+    if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
+    if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
+    attackNames.add(a.name);
+    if (!['fgsm', 'pgd', 'apgd', 'square'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd or square, got ${JSON.stringify(a.method)}`);
+    for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+    if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
+    if (a.relStepsize !== undefined && !(a.relStepsize > 0)) throw new ConfigError(`attacks[${i}].relStepsize must be > 0`);
+    if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
+  });
+  return c;
+}
+
+/** A preset with keys of `overrides` replaced (a shallow merge: lists replace lists). */
+export function buildConfig(preset: Preset, overrides: Partial<ReproduceConfig> = {}): ReproduceConfig {
+  return validateConfig({ ...presetConfig(preset), ...overrides });
+}
+
+/** Every (defense, attack) pair the grid runs, `clean` included once per defense. */
+export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: AttackSpec }[] {
+  const out: { defense: DefenseSpec; attack?: AttackSpec }[] = [];
+  for (const d of c.defenses) {
+    out.push({ defense: d });
+    for (const a of c.attacks) {
+      if (a.only && !a.only.includes(d.name)) continue;
+      if (a.bpda && d.kind === 'dense') continue; // BPDA differs from PGD only through SAP's backward
+      out.push({ defense: d, attack: a });
+    }
+  }
+  return out;
+}
+
+/**
+ * Work units of the grid, in forward-pass equivalents (a gradient counts about 3 passes), used
+ * for the time estimate printed before a run.
+ */
+export function gridCost(c: ReproduceConfig): number {
+  let cost = 0;
+  for (const { defense, attack } of gridPairs(c)) {
+    const samples = defense.kind === 'dense' ? 1 : c.predictSamples;
+    const attackedEps = c.eps.filter((e) => e > 0).length;
+    if (!attack) {
+      cost += c.n * samples;
+      continue;
+    }
+    let perImage = 0;
+    const eot = defense.kind === 'dense' ? 1 : attack.eotSamples ?? 1;
+    if (attack.method === 'fgsm') perImage = 3 * eot;
+    else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
+    else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
+    else perImage = (attack.queries ?? 1000) * (defense.kind === 'dense' ? 1 : attack.predictSamples ?? 1);
+    cost += attackedEps * c.n * (perImage + samples);
+  }
+  return cost;
+}
