@@ -1,0 +1,111 @@
+import { describe, expect, it, vi } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runReproduce } from '../../lib/reproduce/run';
+import { buildConfig, ReproduceConfig } from '../../lib/reproduce/config';
+import { main } from '../../lib/cli/main';
+import { readResults } from 'saplab';
+
+function tiny(): ReproduceConfig {
+  return buildConfig('quick', {
+    n: 12,
+    eps: [0, 0.1],
+    predictSamples: 2,
+    batchSize: 8,
+    defenses: [
+      { name: 'dense', kind: 'dense' },
+      { name: 'SAP-100', kind: 'sap', sampleFraction: 1 },
+    ],
+    attacks: [
+      { name: 'FGSM', method: 'fgsm' },
+      { name: 'PGD-EOT', method: 'pgd', steps: 2, eotSamples: 2 },
+    ],
+  });
+}
+
+async function cli(argv: string[]) {
+  const err: string[] = [];
+  const out: string[] = [];
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  try {
+    return { code: await main(argv), err: err.join(''), out: out.join('') };
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+  }
+}
+
+describe('reproduce', () => {
+  it('resumes after a stop and ends with the same table as an uninterrupted run', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-'));
+    const config = tiny();
+    const quiet = { progress: { mode: 'off' as const }, figures: false, log: () => {} };
+    const whole = await runReproduce({ config, preset: 'quick', outDir: path.join(tmp, 'a'), ...quiet });
+    expect(whole.status).toBe('complete');
+    const stopped = await runReproduce({ config, preset: 'quick', outDir: path.join(tmp, 'b'), stopAfterCells: 2, ...quiet });
+    expect(stopped.status).toBe('stopped');
+    expect(fs.readdirSync(path.join(tmp, 'b', 'cells')).length).toBe(2);
+    const resumed = await runReproduce({ config, preset: 'quick', outDir: path.join(tmp, 'b'), ...quiet });
+    expect(resumed.status).toBe('complete');
+    expect(resumed.reused).toBe(2);
+    expect(resumed.computed).toBe(whole.computed - 2);
+    const strip = (rows: typeof whole.rows) => rows.map(({ seconds: _s, ...r }) => r);
+    expect(strip(resumed.rows)).toEqual(strip(whole.rows));
+    // A different protocol in the same folder is refused.
+    await expect(runReproduce({ config: { ...config, n: 10 }, preset: 'quick', outDir: path.join(tmp, 'b'), ...quiet })).rejects.toThrow(/different protocol/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--quick end to end: every output exists and parses, rows as expected, summary names every attack', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-quick-'));
+    const r = await cli(['reproduce', '--quick', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    for (const f of ['results.csv', 'results.json', 'summary.md', 'run.json', 'config.json', 'figures/accuracy_vs_eps.html', 'figures/reliability_clean.html']) {
+      expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    }
+    const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(run.status).toBe('complete');
+    expect(run.backend).toMatch(/tfjs/);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as ReproduceConfig;
+    const rows = await readResults(path.join(out, 'results.json'));
+    const csvRows = await readResults(path.join(out, 'results.csv'));
+    expect(csvRows.length).toBe(rows.length);
+    // One clean row per defense, and per (defense, attack) pair a row at every eps.
+    expect(rows.filter((x) => x.attack === 'clean').length).toBe(config.defenses.length);
+    for (const a of config.attacks) {
+      const mine = rows.filter((x) => x.attack === a.name);
+      expect(mine.length % config.eps.length, a.name).toBe(0);
+      expect(mine.length).toBeGreaterThan(0);
+    }
+    for (const x of rows) expect(x.accuracy >= 0 && x.accuracy <= 1).toBe(true);
+    const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    for (const a of config.attacks) expect(summary).toContain(a.name);
+    expect(summary).toMatch(/What held and what did not/);
+    if (fs.existsSync(path.join(out, 'figures', 'accuracy_vs_eps.png'))) {
+      const png = fs.readFileSync(path.join(out, 'figures', 'accuracy_vs_eps.png'));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 600_000);
+
+  it('bad flags and bad config keys exit with 2 and name the problem', async () => {
+    const bad = await cli(['reproduce', '--quik']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown flag --quik/);
+    const both = await cli(['reproduce', '--quick', '--full']);
+    expect(both.code).toBe(2);
+    const n = await cli(['reproduce', '--n', 'ten']);
+    expect(n.code).toBe(2);
+    expect(n.err).toMatch(/--n must be a number/);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    fs.writeFileSync(path.join(tmp, 'c.json'), JSON.stringify({ epz: [0, 1] }));
+    const cfg = await cli(['reproduce', '--config', path.join(tmp, 'c.json')]);
+    expect(cfg.code).toBe(2);
+    expect(cfg.err).toMatch(/unknown config key "epz"/);
+    fs.writeFileSync(path.join(tmp, 'd.json'), '{ not json');
+    expect((await cli(['reproduce', '--config', path.join(tmp, 'd.json')])).err).toMatch(/not valid JSON/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
