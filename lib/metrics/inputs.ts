@@ -34,7 +34,8 @@ export function readMatrix(x: ProbsInput, what: string): Matrix {
     if (x.rank !== 2) throw new Error(`${what} must be a 2-D tensor [n, classes], got shape [${x.shape.join(', ')}]`);
     const data = x.dataSync() as ArrayLike<number>;
     checkFinite(data, what);
-    return { data, rows: x.shape[0], cols: x.shape[1] };
+    const [rows, cols] = x.shape as number[];
+    return { data, rows, cols };
   }
   if (!Array.isArray(x)) throw new Error(`${what} must be a 2-D tensor or an array of rows`);
   const rows = x.length;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { OKABE_ITO, THEME, themeColor, themedLayout, withAlpha } from 'saplab';
+
+describe('theme', () => {
+  it('uses the eight Okabe–Ito colours', () => {
+    expect(new Set(THEME.colors)).toEqual(new Set(Object.values(OKABE_ITO)));
+    expect(themeColor(0)).toBe(OKABE_ITO.blue);
+    expect(themeColor(THEME.colors.length)).toBe(themeColor(0));
+  });
+
+  it('converts colours to rgba', () => {
+    expect(withAlpha('#0072B2', 0.2)).toBe('rgba(0, 114, 178, 0.2)');
+    expect(() => withAlpha('blue', 1)).toThrow(/#RRGGBB/);
+  });
+
+  it('applies under a layout without overriding it', () => {
+    const l = themedLayout({ title: 'Hi', xaxis: { range: [0, 1], showgrid: false }, yaxis2: {}, margin: { t: 10 }, width: 300 });
+    expect(l.title).toMatchObject({ text: 'Hi' });
+    expect(l.colorway).toEqual(THEME.colors);
+    expect(l.font).toMatchObject({ family: THEME.font.family });
+    expect(l.xaxis).toMatchObject({ range: [0, 1], showgrid: false, gridcolor: THEME.gridColor });
+    expect(l.yaxis2).toMatchObject({ gridcolor: THEME.gridColor });
+    expect(l.margin).toMatchObject({ t: 10, l: 64 });
+    expect(l.width).toBe(300);
+  });
+});
