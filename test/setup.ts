@@ -1,4 +1,7 @@
 // Every test file runs on the backend saplab would pick (or SAPLAB_BACKEND when set).
+import { beforeAll } from 'vitest';
 import { initBackend } from 'saplab';
 
-await initBackend();
+beforeAll(async () => {
+  await initBackend();
+});

@@ -25,8 +25,8 @@ describe('withSap on the Fashion-MNIST CNN (sequential)', () => {
     expect(sm.sites).toEqual(reluLayers);
     expect(sapSources(sm.net).map((l) => l.name)).toEqual(reluLayers);
     // Same weight objects, not copies.
-    const orig = model.weights.map((w) => w.val.id);
-    const shared = sm.net.weights.map((w) => w.val.id);
+    const orig = model.weights.map((w) => w.read().id);
+    const shared = sm.net.weights.map((w) => w.read().id);
     expect(shared).toEqual(orig);
     const y = sm(x);
     expect(y.shape).toEqual([4, 10]);
@@ -88,7 +88,7 @@ describe('withSap on ResNet-20 (functional, residual adds)', () => {
     // Stem ReLU + two ReLUs in each of 9 residual units.
     expect(sm.sites.length).toBe(19);
     expect(sapSources(sm.net).every(endsInRelu)).toBe(true);
-    expect(sm.net.weights.map((w) => w.val.id)).toEqual(net.weights.map((w) => w.val.id));
+    expect(sm.net.weights.map((w) => w.read().id)).toEqual(net.weights.map((w) => w.read().id));
     const x = images(2, [32, 32, 3], 1);
     const y = sm(x);
     expect(y.shape).toEqual([2, 10]);
