@@ -74,6 +74,31 @@ export class Rng {
     return t >>> 0;
   }
 
+  /**
+   * Fills `out` with uniform 32-bit unsigned integers: the same numbers as that many
+   * `nextUint32()` calls, generated in a tight loop (for samplers that need millions).
+   */
+  fillUint32(out: Uint32Array): Uint32Array {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < out.length; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      out[i] = t >>> 0;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+    return out;
+  }
+
   /** Uniform float in `[0, 1)` with 32 random bits. */
   next(): number {
     return this.nextUint32() / 4294967296;

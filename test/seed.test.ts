@@ -66,6 +66,15 @@ describe('Rng', () => {
     expect(Math.abs(s2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
   });
 
+  it('fillUint32 gives the same numbers as nextUint32 and continues the stream', () => {
+    const a = new Rng(9);
+    const b = new Rng(9);
+    const bulk = Array.from(a.fillUint32(new Uint32Array(1000)));
+    const one = Array.from({ length: 1000 }, () => b.nextUint32());
+    expect(bulk).toEqual(one);
+    expect(a.next()).toBe(b.next());
+  });
+
   it('permutation is a seeded permutation', () => {
     const p = permutation(1000, 1);
     expect(Array.from(p).sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));

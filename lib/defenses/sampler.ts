@@ -42,99 +42,110 @@ export function keepProbability(p: number, r: number): number {
 
 /** Work buffers reused across rows and calls (allocation dominates otherwise). */
 class Scratch {
-  prob = new Float64Array(0);
+  index = new Int32Array(0);
+  mass = new Float64Array(0);
+  threshold = new Float64Array(0);
   alias = new Int32Array(0);
   small = new Int32Array(0);
   large = new Int32Array(0);
   kept = new Uint8Array(0);
-  ensure(n: number): void {
-    if (this.prob.length >= n) return;
-    this.prob = new Float64Array(n);
-    this.alias = new Int32Array(n);
-    this.small = new Int32Array(n);
-    this.large = new Int32Array(n);
-    this.kept = new Uint8Array(n);
+  random = new Uint32Array(0);
+  ensure(n: number, draws: number): void {
+    if (this.index.length < n) {
+      this.index = new Int32Array(n);
+      this.mass = new Float64Array(n);
+      this.threshold = new Float64Array(n);
+      this.alias = new Int32Array(n);
+      this.small = new Int32Array(n);
+      this.large = new Int32Array(n);
+      this.kept = new Uint8Array(n);
+    }
+    if (this.random.length < 2 * draws) this.random = new Uint32Array(2 * draws);
   }
 }
 const scratch = new Scratch();
+const TWO32 = 4294967296;
 
 /**
  * Fills `out` (same length as `h`) with SAP multipliers for `rows` examples of `n` units each.
  * Returns the number of units kept. Rows whose activations are all zero get all-zero multipliers.
  * Throws on a non-finite activation.
  *
- * Exact mode draws the r indices with Walker's alias method (Vose's O(N) construction): each
- * draw is two random numbers and two table reads, with no search, so a row costs O(N + r).
+ * Exact mode works on the m non-zero units of a row (after a ReLU, about half): it builds a
+ * Walker alias table over them (Vose's O(m) construction) and makes each of the r draws with two
+ * random 32-bit integers and two table reads, with no search, so a row costs O(N + r).
  */
 export function sapMultipliers(h: ArrayLike<number>, rows: number, n: number, opts: SamplerOptions, rng: Rng, out: Float32Array): number {
   const r = drawCount(opts.sampleFraction, n);
   let keptTotal = 0;
-  scratch.ensure(n);
-  const { prob, alias, small, large, kept } = scratch;
+  scratch.ensure(n, opts.mode === 'exact' ? r : 0);
+  const { index, mass, threshold, alias, small, large, kept, random } = scratch;
   for (let row = 0; row < rows; row++) {
     const base = row * n;
+    // The non-zero units, their magnitudes and the total.
+    let m = 0;
     let sum = 0;
-    for (let j = 0; j < n; j++) sum += Math.abs(h[base + j]);
-    if (!Number.isFinite(sum)) throw new Error(`SAP got a non-finite activation in example ${row}`);
-    if (sum === 0) {
-      out.fill(0, base, base + n);
-      continue;
+    for (let j = 0; j < n; j++) {
+      const v = h[base + j];
+      if (v !== 0) {
+        const a = v < 0 ? -v : v;
+        index[m] = j;
+        mass[m] = a;
+        sum += a;
+        m++;
+      }
     }
+    out.fill(0, base, base + n);
+    if (!Number.isFinite(sum)) throw new Error(`SAP got a non-finite activation in example ${row}`);
+    if (m === 0) continue;
     if (opts.mode === 'poisson') {
-      for (let j = 0; j < n; j++) {
-        const a = Math.abs(h[base + j]);
-        if (a === 0) {
-          out[base + j] = 0;
-          continue;
-        }
-        const q = -Math.expm1((-r * a) / sum);
+      for (let i = 0; i < m; i++) {
+        const q = -Math.expm1((-r * mass[i]) / sum);
         if (rng.next() < q) {
-          out[base + j] = 1 / q;
+          out[base + index[i]] = 1 / q;
           keptTotal++;
-        } else out[base + j] = 0;
+        }
       }
       continue;
     }
-    // Alias table: prob[k] is the chance that a draw landing in slot k keeps k, else alias[k].
+    // Alias table over the m units: a draw picks slot k uniformly, keeps k with probability
+    // threshold[k] / 2^32, else alias[k].
     let ns = 0;
     let nl = 0;
-    const f = n / sum;
-    for (let j = 0; j < n; j++) {
-      const q = Math.abs(h[base + j]) * f;
-      prob[j] = q;
-      alias[j] = j;
-      if (q < 1) small[ns++] = j;
-      else large[nl++] = j;
+    const f = m / sum;
+    for (let i = 0; i < m; i++) {
+      const q = mass[i] * f;
+      threshold[i] = q;
+      alias[i] = i;
+      if (q < 1) small[ns++] = i;
+      else large[nl++] = i;
     }
     while (ns > 0 && nl > 0) {
       const l = small[--ns];
       const g = large[nl - 1];
       alias[l] = g;
-      const pg = prob[g] + prob[l] - 1;
-      prob[g] = pg;
+      const pg = threshold[g] + threshold[l] - 1;
+      threshold[g] = pg;
       if (pg < 1) {
         nl--;
         small[ns++] = g;
       }
     }
     // Leftovers are 1 up to rounding.
-    while (nl > 0) prob[large[--nl]] = 1;
-    while (ns > 0) {
-      const j = small[--ns];
-      if (prob[j] > 0) prob[j] = 1;
+    while (nl > 0) threshold[large[--nl]] = 1;
+    while (ns > 0) threshold[small[--ns]] = 1;
+    for (let i = 0; i < m; i++) threshold[i] *= TWO32;
+    kept.fill(0, 0, m);
+    rng.fillUint32(random.subarray(0, 2 * r));
+    for (let d = 0; d < 2 * r; d += 2) {
+      const k = ((random[d] * m) / TWO32) | 0;
+      kept[random[d + 1] < threshold[k] ? k : alias[k]] = 1;
     }
-    kept.fill(0, 0, n);
-    for (let d = 0; d < r; d++) {
-      const k = Math.min(n - 1, ((rng.nextUint32() * n) / 4294967296) | 0);
-      kept[rng.next() < prob[k] ? k : alias[k]] = 1;
-    }
-    for (let i = 0; i < n; i++) {
-      const a = Math.abs(h[base + i]);
-      // a > 0 guards against a zero unit left in the table by rounding (it has no mass).
-      if (kept[i] && a > 0) {
-        out[base + i] = 1 / keepProbability(a / sum, r);
+    for (let i = 0; i < m; i++) {
+      if (kept[i]) {
+        out[base + index[i]] = 1 / keepProbability(mass[i] / sum, r);
         keptTotal++;
-      } else out[base + i] = 0;
+      }
     }
   }
   return keptTotal;
