@@ -8,7 +8,12 @@ import { loadFashionMnist } from '../data/fashion_mnist';
 import { trainClassifier } from '../models/train';
 import { saveModel } from '../models/io';
 import { loadPretrained } from '../models/pretrained';
-import { evaluateAccuracy } from '../models/model';
+import { asModel, Model } from '../models/model';
+import { withSap } from '../defenses/with_sap';
+import { predictProbs } from '../defenses/predict';
+import { accuracy } from '../metrics/accuracy';
+import { calibration } from '../metrics/calibration';
+import { Progress } from '../util/progress';
 import { DEFAULT_SEED } from '../seed';
 import { formatBench, runBench } from '../perf/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
@@ -201,17 +206,43 @@ export const COMMANDS: Record<string, Command> = {
 
   evaluate: command(
     'evaluate',
-    'Evaluate the shipped pretrained CNN on the shipped Fashion-MNIST test split.',
-    { n: { type: 'number', help: 'number of test images (max 10000)', default: 10000 }, backend: backendFlag },
+    'Clean accuracy (with a 95% Wilson interval) and calibration of the shipped CNN on the shipped test split, dense and, with --sap, with SAP.',
+    {
+      n: { type: 'number', help: 'number of test images (max 10000)', default: 10000 },
+      sap: { type: 'string', help: 'comma-separated SAP sampleFractions to evaluate too, e.g. 0.1,0.5,1,2' },
+      random: { type: 'boolean', help: 'also evaluate uniform random pruning at the same fractions' },
+      samples: { type: 'number', help: 'softmax passes averaged per SAP prediction', default: 100 },
+      seed: { type: 'number', help: 'seed of the SAP masks', default: DEFAULT_SEED },
+      backend: backendFlag,
+    },
     async (f) => {
+      const fractions = f.sap === undefined ? [] : String(f.sap).split(',').map((v) => Number(v.trim()));
+      if (fractions.some((v) => !(v > 0) || !Number.isFinite(v))) throw new UsageError(`--sap takes positive numbers, got ${JSON.stringify(f.sap)}`);
+      if (!(Number.isInteger(f.samples) && f.samples >= 1)) throw new UsageError('--samples must be a positive integer');
+      if (!(Number.isInteger(f.n) && f.n >= 1 && f.n <= 10000)) throw new UsageError('--n must be an integer in 1..10000');
       await announceBackend(f.backend);
-      const model = await loadPretrained('fashion-cnn');
+      const net = await loadPretrained('fashion-cnn');
       const test = await loadFashionMnist({ split: 'test', limit: f.n });
-      const t0 = Date.now();
-      const acc = evaluateAccuracy(model, test.x, test.y);
-      process.stdout.write(`fashion-cnn clean accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} test images (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      const models: { label: string; model: Model }[] = [{ label: 'dense', model: asModel(net, 'dense') }];
+      for (const fr of fractions) {
+        models.push({ label: `SAP r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed }) });
+        if (f.random) models.push({ label: `random r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed, kind: 'random' }) });
+      }
+      process.stdout.write(`| model | accuracy [95% Wilson] | ECE | NLL | Brier | passes | seconds |\n|---|---|---|---|---|---|---|\n`);
+      for (const { label, model } of models) {
+        const t0 = Date.now();
+        const bar = new Progress(label, 1);
+        const probs = predictProbs(model, test.x, { samples: f.samples, seed: f.seed, onProgress: bar.callback() });
+        bar.finish();
+        const acc = accuracy(probs, test.y);
+        const cal = calibration(probs, test.y);
+        probs.dispose();
+        const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+        process.stdout.write(`| ${label} | ${pct(acc.accuracy)} [${pct(acc.low)}, ${pct(acc.high)}] | ${pct(cal.ece)} | ${cal.nll.toFixed(3)} | ${cal.brier.toFixed(3)} | ${model.stochastic ? f.samples : 1} | ${((Date.now() - t0) / 1000).toFixed(1)} |\n`);
+      }
+      process.stdout.write(`(${test.x.shape[0]} test images, seed ${f.seed})\n`);
       tf.dispose([test.x, test.y]);
-      model.dispose();
+      net.dispose();
       return 0;
     },
   ),
@@ -226,6 +257,7 @@ export const COMMANDS: Record<string, Command> = {
       json: { type: 'string', help: 'write the results as JSON to this file', default: 'results/bench.json' },
       'no-torch': { type: 'boolean', help: 'do not run the PyTorch comparison' },
       'no-stock': { type: 'boolean', help: 'do not time the stock wasm kernels' },
+      workers: { type: 'number', help: 'wasm: also time a 256-example input gradient split over the main thread + N workers (0: skip)', default: 1 },
       backend: backendFlag,
     },
     async (f) => {
@@ -236,6 +268,7 @@ export const COMMANDS: Record<string, Command> = {
         warmup: f.warmup,
         torch: !f['no-torch'],
         stock: !f['no-stock'],
+        workerSplit: f.workers > 0 ? { workers: f.workers } : undefined,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(formatBench(result) + '\n');
