@@ -51,10 +51,13 @@ export function attackLoss(logits: tf.Tensor2D, y: tf.Tensor1D, loss: AttackLoss
       case 'dlr': {
         if (targeted) throw new Error("the targeted DLR loss needs the true labels as well; use loss 'ce' or 'margin' with targeted");
         if (classes < 3) throw new Error(`the DLR loss needs at least 3 classes, got ${classes}`);
-        // Sorted logits through one-hot picks of the top-3 indices, so gradients flow into them.
-        const top = tf.topk(logits, 3).indices;
-        const z1 = pickLogit(logits, tf.squeeze(tf.slice(top, [0, 0], [-1, 1]), [1]) as tf.Tensor1D);
-        const z3 = pickLogit(logits, tf.squeeze(tf.slice(top, [0, 2], [-1, 1]), [1]) as tf.Tensor1D);
+        // The largest and third-largest logits by masking argmaxes (TF.js has no TopK gradient).
+        const z1 = tf.max(logits, 1) as tf.Tensor1D;
+        // (Masks are combined with `add` and `cast`, ops the gradient tape can pass through.)
+        const oh1 = tf.oneHot(tf.argMax(logits, 1), classes);
+        const masked1 = tf.where(tf.cast(oh1, 'bool'), tf.fill(logits.shape, -Infinity), logits) as tf.Tensor2D;
+        const second = tf.cast(tf.add(oh1, tf.oneHot(tf.argMax(masked1, 1), classes)), 'bool');
+        const z3 = tf.max(tf.where(second, tf.fill(logits.shape, -Infinity), logits), 1) as tf.Tensor1D;
         const num = tf.sub(pickLogit(logits, y), maxOtherLogit(logits, y));
         return tf.neg(tf.div(num, tf.add(tf.sub(z1, z3), 1e-12))) as tf.Tensor1D;
       }

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { APGD_MOMENTUM, apgd, apgdCheckpoints, apgdSchedule, apgdWithStats, type AttackLoss, type AttackNorm } from 'saplab';
+import { expectNoLeak, maxAbsDiff } from '../helpers';
+import { counting, inputDropout, linearLogits, linearModel, mlpModel, randomInputs, randomWeights, values } from './tiny_models';
+
+const shape: [number, number, number] = [4, 4, 1];
+const d = 16;
+const n = 7;
+const labels = [0, 1, 2, 1, 0, 2, 1];
+const model = linearModel(randomWeights(d, 3, 31), [0.1, 0, -0.1]);
+const two = linearModel(randomWeights(d, 2, 32), [0.1, -0.1]);
+const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+
+function perExample(t: tf.Tensor): number[][] {
+  const v = values(t);
+  return Array.from({ length: t.shape[0] }, (_, i) => v.slice(i * d, (i + 1) * d));
+}
+
+describe('apgd schedule', () => {
+  it('uses the published constants: momentum 0.75, checkpoints at 22%, shrinking by 3% down to 6% of the steps', () => {
+    expect(APGD_MOMENTUM).toBe(0.75);
+    expect(apgdSchedule(100)).toEqual({ first: 22, decrement: 3, minimum: 6 });
+    // Windows 22, 19, 16, 13, 10, 7, 6, 6 (0-based iteration of each check).
+    expect(apgdCheckpoints(100)).toEqual([21, 40, 56, 69, 79, 86, 92, 98]);
+    expect(apgdSchedule(10)).toEqual({ first: 2, decrement: 1, minimum: 1 });
+    expect(apgdCheckpoints(5)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('apgd', () => {
+  const invariantCases: { norm: AttackNorm; bounds: [number, number]; eps: number; loss: AttackLoss }[] = [
+    { norm: 'linf', bounds: [0, 1], eps: 0.1, loss: 'ce' },
+    { norm: 'linf', bounds: [-1, 1], eps: 0.2, loss: 'dlr' },
+    { norm: 'linf', bounds: [0, 1], eps: 0.05, loss: 'margin' },
+    { norm: 'l2', bounds: [0, 1], eps: 0.5, loss: 'ce' },
+    { norm: 'l2', bounds: [-1, 1], eps: 1.5, loss: 'dlr' },
+  ];
+  it.each(invariantCases)('stays in the $norm ball (eps $eps) and in bounds $bounds with loss $loss', ({ norm, bounds, eps, loss }) => {
+    const xs = randomInputs(n, d, 5, bounds[0], bounds[1]);
+    const x = tf.tensor4d(xs, [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    const adv = apgd(model, x, y, { eps, norm, bounds, loss, steps: 12, restarts: 2, seed: 3 });
+    expect(adv.shape).toEqual([n, ...shape]);
+    expect(adv.dtype).toBe('float32');
+    perExample(adv).forEach((a, i) => {
+      const delta = a.map((v, k) => v - xs[i * d + k]);
+      a.forEach((v) => {
+        expect(v).toBeGreaterThanOrEqual(bounds[0]);
+        expect(v).toBeLessThanOrEqual(bounds[1]);
+      });
+      if (norm === 'linf') expect(Math.max(...delta.map(Math.abs))).toBeLessThanOrEqual(eps + 1e-6);
+      else expect(Math.sqrt(delta.reduce((s, v) => s + v * v, 0))).toBeLessThanOrEqual(eps * (1 + 1e-5));
+    });
+    tf.dispose([x, y, adv]);
+  });
+
+  it('on a two-class linear model returns the loss-maximising corner x + eps * sign(w_other - w_y)', () => {
+    // The first step (2 eps from a start inside the ball) lands on the corner; the loss never
+    // rises above it, so both the broken iterate and the best point are that corner.
+    const xs = randomInputs(n, d, 6, 0.3, 0.7);
+    const x = tf.tensor4d(xs, [n, ...shape]);
+    const y2 = labels.map((l) => l % 2);
+    const y = tf.tensor1d(y2, 'int32');
+    for (const eps of [0.01, 0.2]) {
+      const adv = apgd(two, x, y, { eps, steps: 10 });
+      perExample(adv).forEach((a, i) => {
+        for (let k = 0; k < d; k++) {
+          const wDiff = two.w[k][1 - y2[i]] - two.w[k][y2[i]];
+          expect(a[k] - xs[i * d + k]).toBeCloseTo(eps * Math.sign(wDiff), 5);
+        }
+      });
+      adv.dispose();
+    }
+    tf.dispose([x, y]);
+  });
+
+  it.each(['ce', 'dlr', 'margin'] as const)('with loss %s breaks every example of a linear model at a large eps', (loss) => {
+    const xs = randomInputs(n, d, 7, 0.4, 0.6);
+    const x = tf.tensor4d(xs, [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    const adv = apgd(model, x, y, { eps: 0.4, steps: 20, loss });
+    perExample(adv).forEach((a, i) => expect(argmax(linearLogits(model, a))).not.toBe(labels[i]));
+    tf.dispose([x, y, adv]);
+  });
+
+  it('targeted (margin) reaches the target class', () => {
+    const xs = randomInputs(n, d, 8, 0.4, 0.6);
+    const x = tf.tensor4d(xs, [n, ...shape]);
+    const targets = labels.map((l) => (l + 2) % 3);
+    const t = tf.tensor1d(targets, 'int32');
+    const adv = apgd(model, x, t, { eps: 0.4, steps: 20, targeted: true, loss: 'margin' });
+    perExample(adv).forEach((a, i) => expect(argmax(linearLogits(model, a))).toBe(targets[i]));
+    tf.dispose([x, t, adv]);
+  });
+
+  it('unbroken examples get their highest-loss point, never a lower loss than the start of a short run', () => {
+    // A tiny eps leaves the examples unbroken; the returned point has the best loss seen.
+    const xs = randomInputs(n, d, 9, 0.3, 0.7);
+    const x = tf.tensor4d(xs, [n, ...shape]);
+    const ys = Array.from({ length: n }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const margin = (a: number[], i: number) => {
+      const z = linearLogits(model, a);
+      return Math.max(...z.filter((_, j) => j !== ys[i])) - z[ys[i]];
+    };
+    const short = apgd(model, x, y, { eps: 0.002, steps: 1, loss: 'margin', seed: 1 });
+    const long = apgd(model, x, y, { eps: 0.002, steps: 25, loss: 'margin', seed: 1 });
+    const s = perExample(short);
+    perExample(long).forEach((a, i) => {
+      expect(margin(a, i)).toBeLessThan(0);
+      expect(margin(a, i)).toBeGreaterThanOrEqual(margin(s[i], i) - 1e-6);
+    });
+    tf.dispose([x, y, short, long]);
+  });
+
+  it('seeded: same seed same result, different seeds differ', () => {
+    const x = tf.tensor4d(randomInputs(n, d, 10), [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    const mlp = mlpModel(d, 8, 3, 3);
+    const a = apgd(mlp, x, y, { eps: 0.3, steps: 3, seed: 1 });
+    const b = apgd(mlp, x, y, { eps: 0.3, steps: 3, seed: 1 });
+    const c = apgd(mlp, x, y, { eps: 0.3, steps: 3, seed: 2 });
+    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(maxAbsDiff(a, c)).toBeGreaterThan(0);
+    tf.dispose([x, y, a, b, c]);
+  });
+
+  it('EOT: steps + 1 gradient calls per restart, eotSamples passes each, counted in the stats', () => {
+    const x = tf.tensor4d(randomInputs(n, d, 11), [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    const m = counting(inputDropout(model, 0.3, 4));
+    const { adv, stats } = apgdWithStats(m, x, y, { eps: 0.1, steps: 6, eotSamples: 3, restarts: 2, loss: 'dlr' });
+    expect(m.calls()).toBe(2 * 7 * 3);
+    expect(stats).toEqual({ gradientCalls: 14, draws: 14 * 3 * n, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 });
+    tf.dispose([x, y, adv]);
+  });
+
+  it('restarts never weaken the attack on a deterministic model', () => {
+    const xs = randomInputs(40, d, 12, 0.2, 0.8);
+    const x = tf.tensor4d(xs, [40, ...shape]);
+    const ys = Array.from({ length: 40 }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const broken = (t: tf.Tensor) => perExample(t).map((a, i) => argmax(linearLogits(model, a)) !== ys[i]);
+    const opts = { eps: 0.04, steps: 3, seed: 6 };
+    const b1 = broken(apgd(model, x, y, opts));
+    const b3 = broken(apgd(model, x, y, { ...opts, restarts: 3 }));
+    b1.forEach((v, i) => v && expect(b3[i]).toBe(true));
+    tf.dispose([x, y]);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const x = tf.tensor4d(randomInputs(n, d, 13), [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    await expectNoLeak(() => apgd(inputDropout(model, 0.2, 1), x, y, { eps: 0.1, steps: 8, eotSamples: 2, restarts: 2 }), (a) => a.dispose());
+    await expectNoLeak(() => apgd(model, x, y, { eps: 0.5, norm: 'l2', steps: 8, loss: 'dlr' }), (a) => a.dispose());
+    tf.dispose([x, y]);
+  });
+});
