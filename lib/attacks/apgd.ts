@@ -45,7 +45,7 @@ import { GradientStatsAccumulator, lossGradient, type LossGradient } from './gra
 import { isBroken } from './losses';
 import { ascentDirection, l2Norms, projectToBall as project } from './lp_ball';
 import type { AttackResult } from './pgd';
-import { disposeCandidate, keepWorstCase, type Candidate } from './scores';
+import { worstCaseOfRestarts, type Candidate } from './scores';
 import type { AttackLoss, AttackNorm, GradientAttackOptions } from './types';
 import { checkBounds, checkClasses, checkEps, checkInputs, checkInt, checkLoss, checkNorm, checkSeed } from './validate';
 
@@ -269,25 +269,10 @@ export function apgdWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, opti
   const { labelMax } = checkInputs(x, y, o.bounds, where);
   const stats = new GradientStatsAccumulator();
   if (o.eps === 0) return { adv: tf.clone(x), stats: stats.finish() };
-  let best: Candidate | undefined;
   try {
-    for (let r = 0; r < o.restarts; r++) {
-      const cand = run(model, x, y, o, labelMax, deriveSeed(o.seed, 'apgd', 'restart', r), stats, where);
-      if (!best) {
-        best = cand;
-      } else {
-        const next = keepWorstCase(best, cand);
-        disposeCandidate(best);
-        disposeCandidate(cand);
-        best = next;
-      }
-    }
-    const adv = best!.adv;
-    tf.dispose([best!.broken, best!.loss]);
-    best = undefined;
+    const adv = worstCaseOfRestarts(o.restarts, (r) => run(model, x, y, o, labelMax, deriveSeed(o.seed, 'apgd', 'restart', r), stats, where));
     return { adv, stats: stats.finish() };
   } finally {
-    disposeCandidate(best);
     stats.dispose();
   }
 }

@@ -6,7 +6,8 @@
 export * from './types';
 export { attackLoss, isBroken, maxOtherLogit, pickLogit } from './losses';
 export { lossGradient, GradientStatsAccumulator, type GradientOptions, type LossGradient } from './gradient';
-export { averagedLogProbs, scoreInputs, keepWorstCase, type Scored, type Candidate } from './scores';
+export { eotGradientVariance, type EotGradientVarianceOptions, type EotGradientVarianceResult } from './gradient_variance';
+export { averagedLogProbs, scoreInputs, keepWorstCase, worstCaseOfRestarts, type Scored, type Candidate } from './scores';
 export { ascentDirection, projectToBall, randomInBall, l2Norms } from './lp_ball';
 export { pgd, pgdWithStats, type PgdOptions, type AttackResult } from './pgd';
 export { fgsm, fgsmWithStats, type FgsmOptions } from './fgsm';

@@ -30,7 +30,7 @@ import type { Model } from '../models/model';
 import { deriveSeed } from '../seed';
 import { GradientStatsAccumulator, lossGradient } from './gradient';
 import { ascentDirection, projectToBall as project, randomInBall as randomPoint } from './lp_ball';
-import { disposeCandidate, keepWorstCase, scoreInputs, type Candidate } from './scores';
+import { scoreInputs, worstCaseOfRestarts } from './scores';
 import type { AttackLoss, AttackNorm, GradientAttackOptions, GradientStats } from './types';
 import { checkBounds, checkClasses, checkEps, checkInputs, checkInt, checkLoss, checkNorm, checkPositive, checkSeed } from './validate';
 
@@ -127,33 +127,20 @@ export function runPgd(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, options: Pg
   const { labelMax } = checkInputs(x, y, o.bounds, where);
   const stats = new GradientStatsAccumulator();
   if (o.eps === 0) return { adv: tf.clone(x), stats: stats.finish() };
-  let best: Candidate | undefined;
   try {
-    for (let r = 0; r < o.restarts; r++) {
-      const adv = run(model, x, y, o, labelMax, deriveSeed(o.seed, 'pgd', 'restart', r), stats, where);
-      if (o.restarts === 1) return { adv, stats: stats.finish() };
-      let cand: Candidate;
+    const attempt = (r: number) => run(model, x, y, o, labelMax, deriveSeed(o.seed, 'pgd', 'restart', r), stats, where);
+    if (o.restarts === 1) return { adv: attempt(0), stats: stats.finish() };
+    const adv = worstCaseOfRestarts(o.restarts, (r) => {
+      const cand = attempt(r);
       try {
-        cand = { adv, ...scoreInputs(model, adv, y, { samples: o.eotSamples, loss: o.loss, targeted: o.targeted }) };
+        return { adv: cand, ...scoreInputs(model, cand, y, { samples: o.eotSamples, loss: o.loss, targeted: o.targeted }) };
       } catch (e) {
-        adv.dispose();
+        cand.dispose();
         throw e;
       }
-      if (!best) {
-        best = cand;
-      } else {
-        const next = keepWorstCase(best, cand);
-        disposeCandidate(best);
-        disposeCandidate(cand);
-        best = next;
-      }
-    }
-    const adv = best!.adv;
-    tf.dispose([best!.broken, best!.loss]);
-    best = undefined;
+    });
     return { adv, stats: stats.finish() };
   } finally {
-    disposeCandidate(best);
     stats.dispose();
   }
 }

@@ -73,3 +73,31 @@ export function keepWorstCase(best: Candidate, cand: Candidate): Candidate {
 export function disposeCandidate(c: Candidate | undefined): void {
   if (c) tf.dispose([c.adv, c.broken, c.loss]);
 }
+
+/**
+ * Runs `restarts` attempts and keeps, per example, the worst case for the model (see
+ * `keepWorstCase`). `attempt(r)` returns a candidate whose tensors it hands over. Returns the
+ * adversarial batch; the caller owns it.
+ */
+export function worstCaseOfRestarts(restarts: number, attempt: (r: number) => Candidate): tf.Tensor4D {
+  let best: Candidate | undefined;
+  try {
+    for (let r = 0; r < restarts; r++) {
+      const cand = attempt(r);
+      if (!best) {
+        best = cand;
+      } else {
+        const next = keepWorstCase(best, cand);
+        disposeCandidate(best);
+        disposeCandidate(cand);
+        best = next;
+      }
+    }
+    const adv = best!.adv;
+    tf.dispose([best!.broken, best!.loss]);
+    best = undefined;
+    return adv;
+  } finally {
+    disposeCandidate(best);
+  }
+}
