@@ -38,3 +38,6 @@ export * from './report/show';
 export * from './perf/batch_workers';
 export { runBench, formatBench, timeRuns, meanCrossEntropyInputGradient, WORKLOADS } from './perf/bench';
 export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, Timing, TorchReport, WorkerSplitReport } from './perf/bench';
+export * from './reproduce/config';
+export * from './reproduce/run';
+export * from './reproduce/cell_calibration';

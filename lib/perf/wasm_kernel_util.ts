@@ -40,6 +40,12 @@ export class Scratch {
     return out;
   }
 
+  /** Records data made elsewhere (e.g. `backend.makeOutput`) for disposal. */
+  track(info: tf.TensorInfo): tf.TensorInfo {
+    this.infos.push(info);
+    return info;
+  }
+
   /** Runs a wasm kernel whose output is the caller's result (not freed by `dispose`). */
   keep(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
     return runWasmKernel(name, this.backend, inputs, attrs);
@@ -50,9 +56,4 @@ export class Scratch {
     for (const info of this.infos) this.backend.disposeData(info.dataId);
     this.infos.length = 0;
   }
-}
-
-/** Normalises a stride, dilation or filter size attribute to a pair. */
-export function pair(v: number | number[]): [number, number] {
-  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
 }

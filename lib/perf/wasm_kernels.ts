@@ -23,6 +23,8 @@ const makers: Record<WasmKernelName, (fallback?: WasmKernelFunc) => WasmKernelFu
 
 /** Stock kernel configs saved on the first install (`null`: the backend had none). */
 let stock: Map<WasmKernelName, tf.KernelConfig | null> | undefined;
+/** The replacement configs, made once. */
+let ours: Map<WasmKernelName, tf.KernelConfig> | undefined;
 let installed = false;
 
 function saveStock(): Map<WasmKernelName, tf.KernelConfig | null> {
@@ -47,12 +49,16 @@ export function installWasmKernels(): void {
   // The package registers the stock kernels when loaded: load it first so they cannot overwrite ours.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
-  const saved = saveStock();
-  for (const name of WASM_KERNEL_REPLACEMENTS) {
-    const original = saved.get(name);
-    const fallback = original ? (original.kernelFunc as unknown as WasmKernelFunc) : undefined;
-    replace(name, { kernelName: name, backendName: 'wasm', kernelFunc: makers[name](fallback) as unknown as tf.KernelFunc });
+  if (!ours) {
+    const saved = saveStock();
+    ours = new Map();
+    for (const name of WASM_KERNEL_REPLACEMENTS) {
+      const original = saved.get(name);
+      const fallback = original ? (original.kernelFunc as unknown as WasmKernelFunc) : undefined;
+      ours.set(name, { kernelName: name, backendName: 'wasm', kernelFunc: makers[name](fallback) as unknown as tf.KernelFunc });
+    }
   }
+  for (const name of WASM_KERNEL_REPLACEMENTS) replace(name, ours.get(name)!);
   installed = true;
 }
 

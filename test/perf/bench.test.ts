@@ -1,0 +1,141 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { fashionCnn, resnet20 } from 'saplab';
+import { runBench, timeRuns, timeInterleaved, torchAvailable, WORKLOADS, BenchResult, formatBench } from '../../lib/perf/bench';
+import { describeSequential } from '../../lib/perf/torch_export';
+import { main } from '../../lib/cli/main';
+import { useWasm } from './backend_compare';
+import { compileBatchWorker } from './worker_script';
+
+const TINY = { batch: 2, repeats: 1, warmup: 0 };
+
+function expectWellFormed(r: BenchResult, stock: boolean) {
+  expect(r.batch).toBe(2);
+  expect(typeof r.backend).toBe('string');
+  expect(r.rows.map((row) => row.name)).toEqual(['forward', 'input-gradient', ...(stock ? ['input-gradient [stock]'] : [])]);
+  for (const row of r.rows) {
+    expect(Number.isFinite(row.medianMs) && row.medianMs >= 0).toBe(true);
+    expect(row.minMs).toBeLessThanOrEqual(row.medianMs);
+    expect(row.timesMs.length).toBe(1);
+    expect(Number.isFinite(row.ratioToForward)).toBe(true);
+  }
+  expect(r.rows[0].ratioToForward).toBe(1);
+  if (stock) expect(r.speedupOverStock['input-gradient']).toBeGreaterThan(0);
+  expect(r.profile?.kernels.length).toBeGreaterThan(0);
+  expect(r.workerSplit).toBeNull();
+  expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+}
+
+describe('saplab bench', () => {
+  beforeAll(useWasm);
+
+  it('runs a tiny configuration and returns well-formed results (with stock kernels on wasm)', async () => {
+    const before = tf.memory().numTensors;
+    const r = await runBench({ ...TINY, torch: false });
+    expectWellFormed(r, tf.getBackend() === 'wasm');
+    expect(r.torch.available).toBe(false);
+    expect(r.wasmKernels).toBe(tf.getBackend() === 'wasm');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(formatBench(r)).toMatch(/input-gradient/);
+  });
+
+  it('the CLI command writes the JSON file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saplab-bench-test-'));
+    const file = path.join(dir, 'sub', 'bench.json');
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      const code = await main(['bench', '--batch=2', '--repeats=1', '--warmup=0', '--no-torch', '--no-stock', '--workers=0', '--json', file]);
+      expect(code).toBe(0);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = writeErr;
+    }
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+    expectWellFormed(r, false);
+    expect(out.join('')).toMatch(/wrote .*bench\.json/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('measures a worker-thread split of a larger input gradient on wasm', async () => {
+    const script = compileBatchWorker();
+    try {
+      const r = await runBench({ ...TINY, torch: false, stock: false, workloads: ['forward'], workerSplit: { workers: 1, batch: 5, workerScript: script } });
+      if (tf.getBackend() !== 'wasm') {
+        expect(r.workerSplit).toBeNull();
+        return;
+      }
+      expect(r.workerSplit!.batch).toBe(5);
+      expect(r.workerSplit!.workers).toBe(1);
+      expect(r.workerSplit!.identical).toBe(true);
+      expect(r.workerSplit!.speedup).toBeGreaterThan(0);
+      expect(r.workerSplit!.split.timesMs.length).toBe(1);
+      expect(formatBench(r)).toMatch(/bit-identical/);
+    } finally {
+      fs.rmSync(script, { force: true });
+    }
+  });
+
+  it('takes new workloads from the table', async () => {
+    WORKLOADS['test-sum'] = { description: 'sum of the inputs', make: (ctx) => () => void tf.tidy(() => tf.sum(ctx.x).dataSync()) };
+    try {
+      const r = await runBench({ ...TINY, torch: false, stock: false, workloads: ['forward', 'test-sum'] });
+      expect(r.rows.map((row) => row.name)).toEqual(['forward', 'test-sum']);
+      expect(r.profile).toBeNull();
+    } finally {
+      delete WORKLOADS['test-sum'];
+    }
+    await expect(runBench({ ...TINY, torch: false, workloads: ['nope'] })).rejects.toThrow(/unknown workload/);
+  });
+
+  it('timeRuns and timeInterleaved reject bad counts and leaking workloads', () => {
+    expect(() => timeRuns(() => undefined, 0, 0)).toThrow(/repeats/);
+    expect(() => timeRuns(() => undefined, 1, -1)).toThrow(/warmup/);
+    expect(() => timeInterleaved([() => undefined], 0, 0)).toThrow(/repeats/);
+    const leaked: tf.Tensor[] = [];
+    expect(() => timeRuns(() => void leaked.push(tf.zeros([1])), 1, 0)).toThrow(/left 1 tensors/);
+    expect(() => timeInterleaved([() => undefined, () => void leaked.push(tf.zeros([1]))], 2, 1)).toThrow(/left 3 tensors/);
+    tf.dispose(leaked);
+  });
+
+  it('timeInterleaved alternates the functions and times each one', () => {
+    const order: string[] = [];
+    const [a, b] = timeInterleaved([() => void order.push('a'), () => void order.push('b')], 2, 1);
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+    expect(a.timesMs.length).toBe(2);
+    expect(b.timesMs.length).toBe(2);
+    expect(a.minMs).toBeLessThanOrEqual(a.medianMs);
+  });
+
+  it('describes the sequential CNN for PyTorch and refuses a functional ResNet', () => {
+    const net = fashionCnn();
+    expect(describeSequential(net).map((l) => `${l.type}${l.activation ? `:${l.activation}` : ''}`)).toEqual([
+      'conv2d:relu',
+      'maxpool',
+      'conv2d:relu',
+      'maxpool',
+      'flatten',
+      'dense:relu',
+      'dense:linear',
+    ]);
+    net.dispose();
+    const res = resnet20();
+    expect(() => describeSequential(res)).toThrow(/not supported|sequential/);
+    res.dispose();
+  });
+
+  it.skipIf(!torchAvailable().ok)('runs the same model in PyTorch (same logits and input gradient)', async () => {
+    const r = await runBench({ ...TINY, stock: false });
+    expect(r.torch.available).toBe(true);
+    expect(r.torch.rows!.map((row) => `${row.name}/${row.threads}`)).toEqual(['forward/1', 'input-gradient/1', 'forward/2', 'input-gradient/2']);
+    expect(r.torch.check!.logitsMaxAbsDiff).toBeLessThan(1e-4);
+    expect(r.torch.check!.gradientMaxRelDiff).toBeLessThan(1e-3);
+    expect(r.torch.ratios!['input-gradient']).toBeGreaterThan(0);
+  });
+});
