@@ -25,6 +25,8 @@ import { backendInfo } from '../backend';
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from './wasm_kernels';
 import { describeSequential, TorchLayer } from './torch_export';
 import { BatchWorkers } from './batch_workers';
+import { withSap } from '../defenses/with_sap';
+import { pgd } from '../attacks/pgd';
 
 /** What a workload can use. All tensors are owned by the benchmark. */
 export interface BenchContext {
@@ -48,12 +50,15 @@ export interface BenchContext {
 export interface WorkloadSpec {
   /** One line for the printed table and the JSON. */
   description: string;
-  /** Returns the function to time (synchronous, reads its result back, leaks nothing). */
-  make: (ctx: BenchContext) => () => void;
+  /** Returns the function to time (synchronous, reads its result back, leaks nothing). A
+   * `dispose` property on it, when present, is called once the workload is timed. */
+  make: (ctx: BenchContext) => (() => void) & { dispose?: () => void };
   /** On wasm, also time this workload with the stock kernels. Default `false`. */
   compareStock?: boolean;
   /** Name of the same workload in `scripts/bench_torch.py`, when it has one. */
   torch?: string;
+  /** Timed runs for this workload instead of the global `repeats` (for long workloads). */
+  repeats?: number;
 }
 
 /** Gradient of the mean softmax cross-entropy with respect to the input. */
@@ -81,6 +86,38 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
     },
     compareStock: true,
     torch: 'input-gradient',
+  },
+  'sap-forward': {
+    description: 'SAP-100 forward pass (exact sampler after every ReLU)',
+    make: (ctx) => {
+      const sap = withSap(ctx.net, { sampleFraction: 1, seed: ctx.seed });
+      return Object.assign(() => tf.tidy(() => void sap(ctx.x).dataSync()), { dispose: () => sap.net.dispose() });
+    },
+  },
+  'sap-input-gradient': {
+    description: "input gradient through SAP-100 (the operator's mask backward)",
+    make: (ctx) => {
+      const sap = withSap(ctx.net, { sampleFraction: 1, seed: ctx.seed });
+      const run = () => {
+        const g = meanCrossEntropyInputGradient(sap, ctx.x, ctx.y, ctx.classes);
+        g.dataSync();
+        g.dispose();
+      };
+      return Object.assign(run, { dispose: () => sap.net.dispose() });
+    },
+  },
+  'pgd10-eot8': {
+    description: 'PGD-10 with EOT-8 on the dense model (80 input gradients)',
+    make: (ctx) => () => pgd(ctx.model, ctx.x, ctx.y, { eps: 0.1, steps: 10, eotSamples: 8, seed: ctx.seed }).dispose(),
+    repeats: 3,
+  },
+  'pgd10-eot8-sap': {
+    description: 'PGD-10 with EOT-8 on SAP-100 (80 SAP forward and backward passes)',
+    make: (ctx) => {
+      const sap = withSap(ctx.net, { sampleFraction: 1, seed: ctx.seed });
+      return Object.assign(() => pgd(sap, ctx.x, ctx.y, { eps: 0.1, steps: 10, eotSamples: 8, seed: ctx.seed }).dispose(), { dispose: () => sap.net.dispose() });
+    },
+    repeats: 3,
   },
 };
 
@@ -413,14 +450,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     for (const n of names) {
       const run = WORKLOADS[n].make(ctx);
       if (!stockNames.includes(n)) {
-        log(`timing ${n} (${warmup} + ${repeats} runs)`);
-        rows.push(row(n, 'saplab', timeRuns(run, repeats, warmup)));
+        const r = Math.min(repeats, WORKLOADS[n].repeats ?? repeats);
+        const w = WORKLOADS[n].repeats !== undefined ? Math.min(warmup, 1) : warmup;
+        log(`timing ${n} (${w} + ${r} runs)`);
+        rows.push(row(n, 'saplab', timeRuns(run, r, w)));
+        run.dispose?.();
         continue;
       }
       // Interleaved with the stock kernels, run by run, so that both see the same machine load.
       log(`timing ${n} with saplab's and with the stock wasm kernels, interleaved (${warmup} + ${repeats} runs each)`);
       const [ours, theirs] = timeInterleaved([run, withStockKernels(run)], repeats, warmup);
       rows.push(row(n, 'saplab', ours), row(n, 'stock', theirs));
+      run.dispose?.();
     }
     const ref = rows[0].medianMs;
     for (const r of rows) r.ratioToForward = round(r.medianMs / ref, 3);

@@ -38,7 +38,8 @@ export function describeSequential(net: tf.LayersModel): TorchLayer[] {
     const cfg = layer.getConfig();
     const w = layer.getWeights();
     if (cls === 'InputLayer') continue;
-    if (layer.inboundNodes.length !== 1 || layer.inboundNodes[0].inboundLayers.length > 1) throw new Error(`layer ${layer.name}: only sequential models are supported`);
+    // The first inbound node is the model's own (wrappers such as withSap add more, sharing the layer).
+    if (layer.inboundNodes.length < 1 || layer.inboundNodes[0].inboundLayers.length > 1) throw new Error(`layer ${layer.name}: only sequential models are supported`);
     if (cls === 'Conv2D') {
       if (cfg.dataFormat === 'channelsFirst') throw new Error(`layer ${layer.name}: channelsFirst is not supported`);
       const dil = pair(cfg.dilationRate ?? 1, 'dilation');

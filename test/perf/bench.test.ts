@@ -15,7 +15,8 @@ const TINY = { batch: 2, repeats: 1, warmup: 0 };
 function expectWellFormed(r: BenchResult, stock: boolean) {
   expect(r.batch).toBe(2);
   expect(typeof r.backend).toBe('string');
-  expect(r.rows.map((row) => row.name)).toEqual(['forward', 'input-gradient', ...(stock ? ['input-gradient [stock]'] : [])]);
+  const expected = Object.keys(WORKLOADS).flatMap((n) => [n, ...(stock && WORKLOADS[n].compareStock ? [`${n} [stock]`] : [])]);
+  expect(r.rows.map((row) => row.name)).toEqual(expected);
   for (const row of r.rows) {
     expect(Number.isFinite(row.medianMs) && row.medianMs >= 0).toBe(true);
     expect(row.minMs).toBeLessThanOrEqual(row.medianMs);
