@@ -28,6 +28,9 @@ export interface LearningCurvesOptions {
   reference?: number | { value: number; name: string };
   /** Logarithmic x axis (iterations must then be positive). Default `false`. */
   logX?: boolean;
+  /** Logarithmic y axis (values and the reference must then be positive), for rates such as a
+   * gap shrinking like `t^(-1/2)`. Default `false`. */
+  logY?: boolean;
   /** Size in pixels. Defaults 760 × 440. */
   width?: number;
   height?: number;
@@ -55,6 +58,7 @@ export function learningCurvesFigure(series: LearningCurvesInput, options: Learn
     for (let j = 0; j < n; j++) {
       if (!Number.isFinite(x[j]) || !Number.isFinite(y[j])) throw new Error(`learningCurvesFigure: curve "${curve.name}" has a non-finite point at index ${j}`);
       if (options.logX && x[j] <= 0) throw new Error(`learningCurvesFigure: logX needs positive iterations; curve "${curve.name}" has ${x[j]}`);
+      if (options.logY && y[j] <= 0) throw new Error(`learningCurvesFigure: logY needs positive values; curve "${curve.name}" has ${y[j]}`);
       xMin = Math.min(xMin, x[j]);
       xMax = Math.max(xMax, x[j]);
     }
@@ -71,6 +75,7 @@ export function learningCurvesFigure(series: LearningCurvesInput, options: Learn
   if (options.reference !== undefined) {
     const ref = typeof options.reference === 'number' ? { value: options.reference, name: 'reference' } : options.reference;
     if (!Number.isFinite(ref.value)) throw new Error(`learningCurvesFigure: reference must be finite, got ${ref.value}`);
+    if (options.logY && ref.value <= 0) throw new Error(`learningCurvesFigure: logY needs a positive reference, got ${ref.value}`);
     data.push({
       type: 'scatter',
       mode: 'lines',
@@ -86,7 +91,7 @@ export function learningCurvesFigure(series: LearningCurvesInput, options: Learn
     width: options.width ?? 760,
     height: options.height ?? 440,
     xaxis: { title: { text: options.xTitle ?? 'iteration' }, ...(options.logX ? { type: 'log' } : {}) },
-    yaxis: { title: { text: options.yTitle ?? 'value' } },
+    yaxis: { title: { text: options.yTitle ?? 'value' }, ...(options.logY ? { type: 'log' } : {}) },
     hovermode: 'x unified',
   };
   return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };

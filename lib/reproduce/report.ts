@@ -14,6 +14,7 @@ import type { ResultRow } from '../report/table';
 import type { CalibrationResult } from '../metrics/calibration';
 import type { ReproduceConfig } from './config';
 import type { CellResult } from './run';
+import { cellCalibration } from './cell_calibration';
 
 export interface ReportInput {
   outDir: string;
@@ -27,10 +28,6 @@ export interface ReportInput {
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 const pts = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} points`;
-
-function calOf(c: CellResult): CalibrationResult {
-  return { ece: c.ece, mce: c.mce, nll: c.nll, brier: c.brier, accuracy: c.accuracy, confidence: NaN, n: c.n, classes: 10, epsilon: 1e-7, bins: c.bins };
-}
 
 /** Finds a finished cell. */
 function find(cells: CellResult[], defense: string, attack: string, eps?: number): CellResult | undefined {
@@ -195,7 +192,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     const rel: Record<string, CalibrationResult> = {};
     for (const name of [dense, sapName]) {
       const c = name ? find(cells, name, 'clean') : undefined;
-      if (c) rel[`${name}, clean`] = calOf(c);
+      if (c) rel[`${name}, clean`] = cellCalibration(c);
     }
     if (Object.keys(rel).length) figures.push(['reliability_clean', reliabilityFigure(rel, { title: 'Reliability, clean test images' })]);
     const useBrowser = chromiumAvailable();

@@ -29,6 +29,15 @@ describe('learningCurvesFigure', () => {
     expect(figureAxis(fig, 'y')!.title!.text).toBe('payoff');
   });
 
+  it('draws a log y axis for positive values only', () => {
+    const fig = learningCurvesFigure({ gap: [1, 0.5, 0.25] }, { logX: true, logY: true, reference: 0.1 });
+    expect(figureAxis(fig, 'y')).toMatchObject({ type: 'log' });
+    expect(figureAxis(fig, 'x')).toMatchObject({ type: 'log' });
+    expect(figureAxis(learningCurvesFigure({ gap: [1, 2] }), 'y')!.type).toBeUndefined();
+    expect(() => learningCurvesFigure({ gap: [1, 0] }, { logY: true })).toThrow(/logY needs positive values/);
+    expect(() => learningCurvesFigure({ gap: [1, 2] }, { logY: true, reference: 0 })).toThrow(/positive reference/);
+  });
+
   it('rejects empty, ragged and non-finite curves', () => {
     expect(() => learningCurvesFigure([])).toThrow(/no curves/);
     expect(() => learningCurvesFigure({ a: [] })).toThrow(/"a" is empty/);
