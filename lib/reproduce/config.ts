@@ -95,20 +95,20 @@ export function presetConfig(preset: Preset): ReproduceConfig {
     case 'default':
       return {
         model: 'fashion-cnn',
-        n: 200,
+        n: 150,
         seed: DEFAULT_SEED,
         eps: [0, 0.02, 0.05, 0.1, 0.2],
         predictSamples: 8,
-        batchSize: 100,
+        batchSize: 75,
         calibrationBins: 15,
         defenses: DEFENSES,
         attacks: [
           { name: 'FGSM', method: 'fgsm' },
-          { name: 'FGSM-MC', method: 'fgsm', eotSamples: 16 },
-          { name: 'PGD', method: 'pgd', steps: 10, relStepsize: 0.25 },
+          { name: 'FGSM-MC', method: 'fgsm', eotSamples: 8 },
+          { name: 'PGD', method: 'pgd', steps: 10, relStepsize: 0.25, only: ['dense', 'SAP-100', 'random-100'] },
           { name: 'PGD-EOT', method: 'pgd', steps: 10, relStepsize: 0.25, eotSamples: 4, only: ['SAP-100', 'random-100'] },
           { name: 'BPDA', method: 'pgd', steps: 10, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
-          { name: 'Square', method: 'square', queries: 200, predictSamples: 1, only: ['dense', 'SAP-100'] },
+          { name: 'Square', method: 'square', queries: 100, predictSamples: 1, only: ['dense', 'SAP-100'] },
         ],
       };
     case 'full':
