@@ -65,7 +65,7 @@ export function conclusions(config: ReproduceConfig, cells: CellResult[]): strin
   const fgsmMc = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) > 1);
   for (const [name, label, paper] of [
     [fgsm, 'FGSM, one-sample gradient', ''],
-    [fgsmMc?.name, `The paper's attack (FGSM with a ${fgsmMc?.eotSamples}-sample Monte-Carlo gradient)`, ' The paper reports about +12 points for SAP-100 at lambda = 1 (of 255) on CIFAR-10.'],
+    [fgsmMc?.name, `The paper's attack (FGSM with the gradient averaged over ${fgsmMc?.eotSamples} Monte-Carlo samples)`, ' The paper reports about +12 points for SAP-100 at lambda = 1 (of 255) on CIFAR-10.'],
   ] as const) {
     if (!name) continue;
     const g = gainUnder(name, name);
