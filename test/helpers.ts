@@ -44,3 +44,9 @@ export function hasExecutable(file: string, args: string[] = ['--version']): boo
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
+
+/**
+ * Slow end-to-end checks (long training runs, paper-scale protocols) run only with
+ * SAPLAB_SLOW=1, so that CI stays short: `it.runIf(slow)(...)`.
+ */
+export const slow = process.env.SAPLAB_SLOW === '1';

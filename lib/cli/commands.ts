@@ -17,7 +17,7 @@ import { Progress } from '../util/progress';
 import { DEFAULT_SEED } from '../seed';
 import { formatBench, runBench } from '../perf/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
-import { buildConfig, ConfigError, gridCost, gridPairs, Preset, ReproduceConfig } from '../reproduce/config';
+import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../reproduce/config';
 import { runReproduce } from '../reproduce/run';
 import { fashionCnn } from '../models/fashion_cnn';
 
@@ -120,6 +120,7 @@ export const COMMANDS: Record<string, Command> = {
     {
       quick: { type: 'boolean', help: 'small protocol for CI (under 2 minutes)' },
       full: { type: 'boolean', help: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)' },
+      preset: { type: 'string', help: `named protocol: ${Object.keys(PRESETS).join(', ')} (--quick and --full are short for two of them)` },
       out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/<preset>-seed<seed>)' },
       n: { type: 'number', help: 'number of test images' },
       seed: { type: 'number', help: 'seed of every random choice' },
@@ -129,8 +130,9 @@ export const COMMANDS: Record<string, Command> = {
       backend: backendFlag,
     },
     async (f) => {
-      if (f.quick && f.full) throw new UsageError('--quick and --full exclude each other');
-      const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : 'default';
+      if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1) throw new UsageError('--quick, --full and --preset exclude each other');
+      const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : f.preset ?? 'default';
+      if (!PRESETS[preset]) throw new UsageError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
       let overrides: Partial<ReproduceConfig> = {};
       if (f.config) {
         let text: string;

@@ -27,6 +27,15 @@ describe('saplab CLI', () => {
     expect(badFlag.err).toMatch(/usage: saplab train/);
   });
 
+  it('reproduce: --preset names a protocol; unknown or combined presets exit with 2 before any work', async () => {
+    const unknown = await run(['reproduce', '--preset', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown preset "nope" \(known: quick, default, full/);
+    const both = await run(['reproduce', '--quick', '--preset', 'default']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/exclude each other/);
+  });
+
   it('info reports the active backend and tfjs version', async () => {
     const r = await run(['info']);
     expect(r.code).toBe(0);

@@ -23,6 +23,7 @@ describe('reproduce protocol', () => {
 
   it('overrides keys and names the bad key in errors', () => {
     expect(buildConfig('quick', { n: 10, seed: 3 }).n).toBe(10);
+    expect(() => presetConfig('nope')).toThrow(/unknown preset "nope" \(known: quick, default, full/);
     expect(() => buildConfig('quick', { bogus: 1 } as never)).toThrow(/unknown config key "bogus"/);
     expect(() => buildConfig('quick', { n: 0 })).toThrow(/n must be a positive integer/);
     expect(() => buildConfig('quick', { n: 20000 })).toThrow(/at most 10000/);
