@@ -15,7 +15,7 @@ import { accuracy } from '../metrics/accuracy';
 import { calibration } from '../metrics/calibration';
 import { Progress } from '../util/progress';
 import { DEFAULT_SEED } from '../seed';
-import { formatBench, runBench } from '../perf/bench';
+import { formatBench, runBench } from '../bench/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
 import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../reproduce/config';
 import { runReproduce } from '../reproduce/run';

@@ -4,11 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fashionCnn, resnet20 } from 'saplab';
-import { runBench, timeRuns, timeInterleaved, torchAvailable, WORKLOADS, BenchResult, formatBench } from '../../lib/perf/bench';
-import { describeSequential } from '../../lib/perf/torch_export';
+import { runBench, timeRuns, timeInterleaved, torchAvailable, WORKLOADS, BenchResult, formatBench } from '../../lib/bench/bench';
+import { describeSequential } from '../../lib/bench/torch_export';
 import { main } from '../../lib/cli/main';
-import { useWasm } from './backend_compare';
-import { compileBatchWorker } from './worker_script';
+import { useWasm } from '../backend/backend_compare';
+import { compileBatchWorker } from '../parallel/worker_script';
 
 const TINY = { batch: 2, repeats: 1, warmup: 0 };
 

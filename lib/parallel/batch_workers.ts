@@ -26,7 +26,7 @@ import type { BatchReply, BatchRequest, BatchWorkerData } from './batch_worker';
 export interface BatchWorkersOptions {
   /** Worker threads besides the main thread. Default `os.cpus().length - 1`. */
   workers?: number;
-  /** The compiled worker entry; default `batch_worker.js` next to this module (in `dist/perf/`). */
+  /** The compiled worker entry; default `batch_worker.js` next to this module (in `dist/parallel/`). */
   workerScript?: string;
   /** Modules each worker `require`s before building the model (to register custom layers). */
   modules?: string[];
@@ -36,7 +36,7 @@ function defaultWorkerScript(): string {
   const here = path.join(__dirname, 'batch_worker.js');
   if (fs.existsSync(here)) return here;
   // Running from the TypeScript sources: use the compiled package.
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'perf', 'batch_worker.js');
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'parallel', 'batch_worker.js');
   if (fs.existsSync(built)) return built;
   throw new Error(`BatchWorkers: no compiled worker at ${here} or ${built}; run \`npm run build\` or pass workerScript`);
 }

@@ -22,9 +22,9 @@ import { asModel, Model } from '../models/model';
 import { fashionCnn } from '../models/fashion_cnn';
 import { loadPretrained } from '../models/pretrained';
 import { backendInfo } from '../backend';
-import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from './wasm_kernels';
+import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from '../backend/wasm_kernels';
 import { describeSequential, TorchLayer } from './torch_export';
-import { BatchWorkers } from './batch_workers';
+import { BatchWorkers } from '../parallel/batch_workers';
 import { withSap } from '../defenses/with_sap';
 import { pgd } from '../attacks/pgd';
 

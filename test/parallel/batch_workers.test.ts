@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fashionCnn, BatchWorkers, sliceSizes } from 'saplab';
-import { useWasm, liveCounts } from './backend_compare';
+import { useWasm, liveCounts } from '../backend/backend_compare';
 import { compileBatchWorker } from './worker_script';
 
 function equalBits(a: tf.Tensor, b: tf.Tensor): boolean {

@@ -9,7 +9,7 @@ import {
   conv2dBackpropInputGemm,
   filterGradientByGemm,
   inputGradientByGemm,
-} from '../../lib/perf/wasm_conv_backprop';
+} from '../../lib/backend/wasm_conv_backprop';
 import { useWasm, valuesOn, relativeError, liveCounts, FLOAT_TOLERANCE } from './backend_compare';
 
 type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;

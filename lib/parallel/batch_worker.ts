@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { installWasmKernels } from './wasm_kernels';
+import { installWasmKernels } from '../backend/wasm_kernels';
 import { BatchOp, runBatchOp } from './batch_ops';
 
 /** What the main thread passes when it starts a worker. */

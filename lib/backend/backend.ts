@@ -166,7 +166,7 @@ export function backendInfo(): BackendInfo | undefined {
   return current && tf.getBackend() === current.name ? current : undefined;
 }
 
-import { installWasmKernels } from './perf/wasm_kernels';
+import { installWasmKernels } from './wasm_kernels';
 onBackendReady((info) => {
   // The wasm backend's convolution input gradient, max-pool gradient and transposed matmul are
   // slow loops and it has no convolution filter gradient at all: replace them (once).
