@@ -5,13 +5,9 @@
  * Every cell reseeds the model and the attack from the user seed and the cell's own name, so a
  * resumed run gives the same numbers as an uninterrupted one.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo } from '../backend';
 import { loadFashionMnist } from '../data/fashion_mnist';
-import { writeFileAtomic } from '../data/download';
 import { loadPretrained } from '../models/pretrained';
 import { asModel, Model } from '../models/model';
 import { withSap } from '../defenses/with_sap';
@@ -23,8 +19,11 @@ import { calibration, CalibrationResult } from '../metrics/calibration';
 import { makeResultRow, ResultRow, writeResults } from '../report/table';
 import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
-import { AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig, ConfigError } from './config';
+import { AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
 import { writeReport } from './report';
+import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from './run_folder';
+
+export { cellKey } from './run_folder';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
 export interface CellResult {
@@ -77,31 +76,6 @@ export interface ReproduceResult {
 
 export const MODEL_LABEL = 'fashion-cnn';
 
-export function cellKey(defense: string, attack: string, eps: number): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
-  return `${safe(defense)}__${safe(attack)}__eps${eps.toFixed(6)}`;
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
  * The attack function of a spec. EOT only matters for stochastic models; `onStats` receives the
  * gradient statistics of each call (gradient attacks).
@@ -147,25 +121,11 @@ const sleep = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function runReproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const { config, outDir } = options;
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const cellsDir = path.join(outDir, 'cells');
-  fs.mkdirSync(cellsDir, { recursive: true });
-  const configFile = path.join(outDir, 'config.json');
-  if (fs.existsSync(configFile)) {
-    const previous = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    if (canonical(previous) !== canonical(config)) {
-      throw new ConfigError(`${outDir} holds a run with a different protocol (config.json differs); choose another --out or delete the folder`);
-    }
-  } else writeFileAtomic(configFile, JSON.stringify(config, null, 2) + '\n');
+  const cellsDir = openRunFolder(outDir, config);
 
   const started = new Date();
   const timings: Record<string, number> = {};
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log('interrupt: finishing the current batch; finished cells are kept (press Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
+  const guard = interruptGuard(log);
 
   const t0 = Date.now();
   const net = await loadPretrained(config.model);
@@ -217,7 +177,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
               tf.dispose([xb, yb]);
               bar.tick();
               await sleep();
-              if (interrupted) throw new Interrupted();
+              guard.check();
             }
             const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
             const cal = calibration(probs, data.y, { bins: config.calibrationBins });
@@ -252,7 +212,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
           cell = { key, defense: defense.name, kind: defense.kind, sampleFraction: defense.sampleFraction ?? null, attack: attack?.name ?? 'clean', eps, n: config.n, accuracy: NaN, accuracyLow: NaN, accuracyHigh: NaN, ece: NaN, mce: NaN, nll: NaN, brier: NaN, correct: '', bins: [], seconds: (Date.now() - tc) / 1000, error: e instanceof Error ? e.message : String(e) };
           log(`cell ${key} failed: ${cell.error}`);
         }
-        writeFileAtomic(path.join(cellsDir, `${key}.json`), JSON.stringify(cell) + '\n');
+        writeCellFile(cellsDir, key, cell);
         cells.push(cell);
         computed++;
         if (options.stopAfterCells !== undefined && computed >= options.stopAfterCells) {
@@ -268,50 +228,26 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     if (!(e instanceof Interrupted)) throw e;
     status = 'interrupted';
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    guard.dispose();
     tf.dispose([data.x, data.y]);
   }
 
   const rows = cellsToRows(cells, config);
-  const run = {
-    status,
-    preset: options.preset,
-    saplab: packageVersion(),
-    tfjs: tf.version_core,
-    node: process.version,
-    backend: backendInfo()?.description ?? tf.getBackend(),
-    seed: config.seed,
-    gitCommit: gitCommit(),
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    seconds: (Date.now() - started.getTime()) / 1000,
-    cellsComputed: computed,
-    cellsReused: reused,
-    timings,
-  };
+  const run = runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings });
   if (status === 'complete') {
     writeResults(rows, path.join(outDir, 'results'));
     const tr = Date.now();
     await writeReport({ outDir, config, cells, rows, run, figures: options.figures ?? true, log });
     timings.report = (Date.now() - tr) / 1000;
   }
-  writeFileAtomic(path.join(outDir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+  writeRunJson(outDir, run);
   net.dispose();
   return { status, outDir, cells, rows, computed, reused };
 }
 
-class Interrupted extends Error {}
-
 /** Reads a finished cell; a missing, unreadable or failed cell counts as not finished. */
 export function readCell(cellsDir: string, key: string): CellResult | undefined {
-  const file = path.join(cellsDir, `${key}.json`);
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    const cell = JSON.parse(fs.readFileSync(file, 'utf8')) as CellResult;
-    return cell.error ? undefined : cell;
-  } catch {
-    return undefined;
-  }
+  return readCellFile<CellResult>(cellsDir, key);
 }
 
 /** Table rows of the cells: each attack's curve starts at its defense's clean accuracy. */
