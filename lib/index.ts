@@ -20,6 +20,8 @@ export * from './util/progress';
 export * from './defenses';
 export * from './metrics/accuracy';
 export * from './metrics/calibration';
+export * from './metrics/normal';
+export * from './metrics/paired';
 export * from './report/figure';
 export * from './report/theme';
 export * from './report/table';
