@@ -42,3 +42,4 @@ export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, T
 export * from './reproduce/config';
 export * from './reproduce/run';
 export * from './reproduce/cell_calibration';
+export * from './rl';

@@ -20,6 +20,7 @@ import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
 import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../reproduce/config';
 import { runReproduce } from '../reproduce/run';
 import { fashionCnn } from '../models/fashion_cnn';
+import { rlCommand } from './rl';
 
 function formatDuration(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
@@ -281,4 +282,6 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   ),
+
+  rl: rlCommand,
 };

@@ -9,6 +9,12 @@ export const PRETRAINED = {
   'fashion-cnn': {
     dir: 'models/fashion-cnn',
     description: 'Fashion-MNIST CNN (225,034 parameters) trained by `saplab train --dataset fashion-mnist`',
+    retrain: 'npx saplab train --dataset fashion-mnist',
+  },
+  'catch-dqn': {
+    dir: 'models/catch-dqn',
+    description: 'DQN Q-network for Catch (10×5 board, lib/rl/q_network.ts) trained by `saplab rl train --game catch`',
+    retrain: 'npx saplab rl train --game catch --seed 1803',
   },
 } as const;
 export type PretrainedName = keyof typeof PRETRAINED;
@@ -25,7 +31,7 @@ export async function loadPretrained(name: PretrainedName = 'fashion-cnn'): Prom
   }
   const dir = pretrainedDir(name);
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
-    throw new Error(`pretrained model ${name} is missing from ${dir}; retrain it with: npx saplab train --dataset fashion-mnist --out ${dir}`);
+    throw new Error(`pretrained model ${name} is missing from ${dir}; retrain it with: ${PRETRAINED[name].retrain} --out ${dir}`);
   }
   return loadModel(dir);
 }

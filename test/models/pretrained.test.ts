@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { loadPretrained, loadFashionMnist, evaluateAccuracy, FASHION_CNN_PARAMS } from 'saplab';
+import { loadPretrained, loadFashionMnist, evaluateAccuracy, FASHION_CNN_PARAMS, PRETRAINED, pretrainedDir, PACKAGE_DATA_DIR, asModel, playCatch, episodeSeeds } from 'saplab';
 
 describe("loadPretrained('fashion-cnn')", () => {
   it('loads the shipped model, which reaches at least 90% on the full test split', async () => {
@@ -15,5 +18,33 @@ describe("loadPretrained('fashion-cnn')", () => {
 
   it('rejects unknown names', async () => {
     await expect(loadPretrained('resnet-152' as never)).rejects.toThrow(/unknown pretrained model/);
+  });
+});
+
+describe("loadPretrained('catch-dqn')", () => {
+  it('loads the shipped agent, which returns at least 0.9 on average over 1000 greedy episodes', async () => {
+    const net = await loadPretrained('catch-dqn');
+    expect(net.countParams()).toBe(51_619);
+    const before = tf.memory().numTensors;
+    const played = await playCatch(asModel(net), { episodeSeeds: episodeSeeds(1803, 1000, 'evaluation') });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(played.returns.length).toBe(1000);
+    expect(played.mean).toBeGreaterThanOrEqual(0.9);
+    net.dispose();
+  });
+});
+
+describe('shipped model files', () => {
+  it('every file of every pretrained model has its sha256 listed in data/README.md', () => {
+    const readme = fs.readFileSync(path.join(PACKAGE_DATA_DIR, 'README.md'), 'utf8');
+    for (const name of Object.keys(PRETRAINED) as (keyof typeof PRETRAINED)[]) {
+      const dir = pretrainedDir(name);
+      const files = fs.readdirSync(dir);
+      expect(files).toContain('model.json');
+      for (const f of files) {
+        const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+        expect(readme, `${name}/${f}`).toContain(`\`${PRETRAINED[name].dir}/${f}\` | ${fs.statSync(path.join(dir, f)).size} | \`${sha}\``);
+      }
+    }
   });
 });

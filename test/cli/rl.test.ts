@@ -1,0 +1,57 @@
+import { describe, expect, it, vi } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../lib/cli/main';
+
+async function cli(argv: string[]) {
+  const err: string[] = [];
+  const out: string[] = [];
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  try {
+    return { code: await main(argv), err: err.join(''), out: out.join('') };
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+  }
+}
+
+describe('saplab rl train', () => {
+  it('trains, evaluates and saves the agent with its learning curve', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rltrain-'));
+    const out = path.join(tmp, 'agent');
+    const r = await cli(['rl', 'train', '--game', 'catch', '--seed', '3', '--steps', '300', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/greedy evaluation: mean return -?\d\.\d{3} \[95% .*\] over 1000 episodes/);
+    expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'training.json', 'weights.bin']);
+    const t = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(t.config.seed).toBe(3);
+    expect(t.config.totalSteps).toBe(300);
+    expect(t.evaluation.episodes).toBe(1000);
+    expect(t.curve.length).toBeGreaterThan(0);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 120_000);
+
+  it('bad input exits 2 naming the problem and writes nothing', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rltrain-'));
+    const out = path.join(tmp, 'agent');
+    for (const [argv, msg] of [
+      [['rl'], /missing subcommand/],
+      [['rl', 'fly'], /unknown subcommand "fly"/],
+      [['rl', 'train', '--game', 'pong', '--out', out], /--game pong is not supported/],
+      [['rl', 'train', '--steps', '0', '--out', out], /--steps must be a positive integer/],
+      [['rl', 'train', '--seed', '1.5', '--out', out], /--seed must be an integer/],
+      [['rl', 'train', '--stepz', '3', '--out', out], /unknown flag --stepz/],
+    ] as const) {
+      const r = await cli([...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(msg);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    const help = await cli(['rl', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/saplab rl train/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
