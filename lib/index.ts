@@ -16,6 +16,7 @@ export * from './models/resnet20';
 export * from './models/io';
 export * from './models/pretrained';
 export * from './models/train';
+export * from './models/adversarial_training';
 export * from './util/progress';
 export * from './defenses';
 export * from './metrics/accuracy';

@@ -21,6 +21,8 @@ import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, Reprodu
 import { runReproduce } from '../reproduce/run';
 import { fashionCnn } from '../models/fashion_cnn';
 import { rlCommand } from './rl';
+import { trainAdversarial } from '../models/adversarial_training';
+import { ADVERSARIAL_TRAIN_FLAGS, checkAdversarialFlags, splitHeldOut } from './adversarial_flags';
 
 function formatDuration(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
@@ -89,26 +91,43 @@ export const COMMANDS: Record<string, Command> = {
       seed: { type: 'number', help: 'seed of initialisation and shuffles', default: DEFAULT_SEED },
       limit: { type: 'number', help: 'use only the first N training images' },
       out: { type: 'string', help: 'output folder', default: 'models/fashion-cnn' },
+      ...ADVERSARIAL_TRAIN_FLAGS,
       backend: backendFlag,
     },
     async (f) => {
       if (f.dataset !== 'fashion-mnist') throw new UsageError(`--dataset ${f.dataset} is not supported; use fashion-mnist`);
+      const adversarial = checkAdversarialFlags(f);
       await announceBackend(f.backend);
       const train = await loadFashionMnist({ split: 'train', limit: f.limit });
       const test = await loadFashionMnist({ split: 'test' });
       const model = fashionCnn({ seed: f.seed });
-      process.stderr.write(`training ${model.name} (${model.countParams()} parameters) on ${train.x.shape[0]} images, seed ${f.seed}\n`);
-      const log = await trainClassifier(model, train.x, train.y, {
-        epochs: f.epochs,
-        batchSize: f['batch-size'],
-        lr: f.lr,
-        seed: f.seed,
-        validation: test,
-      });
+      const common = { epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, seed: f.seed, validation: test };
+      let log;
+      let kept: number | undefined;
+      if (adversarial) {
+        const { trainX, trainY, heldOut } = splitHeldOut(train, adversarial.holdout);
+        process.stderr.write(`adversarial training (${adversarial.method}) of ${model.name} on ${trainX.shape[0]} images (${adversarial.holdout} held out), seed ${f.seed}\n`);
+        // Each epoch is saved as it finishes (out/epochs/N), so a long run can be stopped and used.
+        const epochLog: unknown[] = [];
+        const onEpoch = async (epoch: number, entry: unknown) => {
+          epochLog.push(entry);
+          await saveModel(model, path.join(path.resolve(f.out), 'epochs', String(epoch)));
+          fs.writeFileSync(path.join(path.resolve(f.out), 'epochs', 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), epochs: epochLog }, null, 2) + '\n');
+        };
+        const r = await trainAdversarial(model, trainX, trainY, { ...common, ...adversarial.options, heldOut, onEpoch });
+        log = r.log;
+        kept = r.keptEpoch;
+        tf.dispose([trainX, trainY]);
+        if (heldOut) tf.dispose([heldOut.x, heldOut.y]);
+      } else {
+        process.stderr.write(`training ${model.name} (${model.countParams()} parameters) on ${train.x.shape[0]} images, seed ${f.seed}\n`);
+        log = await trainClassifier(model, train.x, train.y, common);
+      }
       const out = path.resolve(f.out);
       await saveModel(model, out);
-      const acc = log[log.length - 1].valAccuracy!;
-      process.stdout.write(`saved ${out}\ntest accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} images\n`);
+      const acc = kept !== undefined ? log[kept - 1].valAccuracy! : log[log.length - 1].valAccuracy!;
+      if (adversarial) fs.writeFileSync(path.join(out, 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), keptEpoch: kept, epochs: log }, null, 2) + '\n');
+      process.stdout.write(`saved ${out}${kept !== undefined ? ` (epoch ${kept})` : ''}\ntest accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} images\n`);
       tf.dispose([train.x, train.y, test.x, test.y]);
       model.dispose();
       return 0;

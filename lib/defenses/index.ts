@@ -3,3 +3,8 @@ export * from './sap';
 export * from './sap_layer';
 export * from './with_sap';
 export * from './predict';
+export * from './relu_sites';
+export * from './activation_noise';
+export * from './weight_perturbation';
+export * from './calibrate';
+export * from './baselines';

@@ -22,8 +22,15 @@ export interface TrainOptions {
   validation?: { x: tf.Tensor4D; y: tf.Tensor1D };
   /** Progress display. */
   progress?: ProgressOptions;
-  /** Called after each epoch. */
-  onEpoch?: (epoch: number, log: EpochLog) => void;
+  /** Called after each epoch; it may add fields to `log` (e.g. a robust accuracy). */
+  onEpoch?: (epoch: number, log: EpochLog) => void | Promise<void>;
+  /** Called before each epoch (e.g. to make the epoch's adversarial examples). */
+  beforeEpoch?: (epoch: number) => void | Promise<void>;
+  /**
+   * Replaces a batch's inputs before the step (e.g. by adversarial examples); called inside a
+   * `tf.tidy`, with the batch's training-set indices. Default: the batch as is.
+   */
+  batchInputs?: (xb: tf.Tensor4D, yb: tf.Tensor1D, batch: { epoch: number; step: number; indices: Int32Array }) => tf.Tensor4D;
 }
 
 export interface EpochLog {
@@ -31,6 +38,10 @@ export interface EpochLog {
   loss: number;
   trainAccuracy: number;
   valAccuracy?: number;
+  /** Accuracy under attack on a held-out slice (adversarial training). */
+  robustAccuracy?: number;
+  /** Clean accuracy on that held-out slice (adversarial training). */
+  heldOutAccuracy?: number;
   seconds: number;
 }
 
@@ -58,6 +69,7 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
     const epochLr = lr * Math.pow(0.5, Math.floor((epoch - 1) / decayEvery));
     const optimizer = tf.train.adam(epochLr);
     const order = permutation(n, deriveSeed(seed, 'shuffle', epoch));
+    await options.beforeEpoch?.(epoch);
     const bar = new Progress(`epoch ${epoch}/${epochs}`, stepsPerEpoch, options.progress);
     const t0 = Date.now();
     let lossSum = 0;
@@ -66,8 +78,9 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
       const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
       const [lossT, correctT] = tf.tidy(() => {
         const ids = tf.tensor1d(idx, 'int32');
-        const xb = tf.gather(x, ids) as tf.Tensor4D;
-        const yb = tf.gather(y, ids);
+        const yb = tf.gather(y, ids) as tf.Tensor1D;
+        const xClean = tf.gather(x, ids) as tf.Tensor4D;
+        const xb = options.batchInputs ? options.batchInputs(xClean, yb, { epoch, step: s, indices: idx }) : xClean;
         let logitsKept: tf.Tensor | undefined;
         const loss = optimizer.minimize(
           () => {
@@ -92,8 +105,8 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
     const entry: EpochLog = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (Date.now() - t0) / 1000 };
     if (options.validation) entry.valAccuracy = evaluateAccuracy(model, options.validation.x, options.validation.y);
     bar.finish(`loss ${entry.loss.toFixed(4)} train acc ${(entry.trainAccuracy * 100).toFixed(2)}%` + (entry.valAccuracy !== undefined ? ` test acc ${(entry.valAccuracy * 100).toFixed(2)}%` : ''));
+    await options.onEpoch?.(epoch, entry);
     log.push(entry);
-    options.onEpoch?.(epoch, entry);
   }
   return log;
 }
