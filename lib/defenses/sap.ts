@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
 import { drawCount, keepProbability, randomPruneMultipliers, sapMultipliers, SapMode } from './sampler';
+import { wasmSapExact, wasmSapSamplerActive } from '../backend/wasm_sap_sampler';
 
 export type SapGradient = 'mask' | 'identity';
 
@@ -44,24 +45,48 @@ function checkInput(h: tf.Tensor, what: string): void {
 
 type MultiplierFn = (values: Float32Array, rows: number, n: number, out: Float32Array) => void;
 
-/** Applies a multiplier computed from the activations' values, with the chosen backward pass. */
-function applyMultiplier(h: tf.Tensor, gradient: SapGradient, fill: MultiplierFn): tf.Tensor {
-  if (gradient !== 'mask' && gradient !== 'identity') throw new Error(`gradient must be 'mask' or 'identity', got ${JSON.stringify(gradient)}`);
-  const forward = (x: tf.Tensor, save: tf.GradSaveFunc) => {
+/** Computes `[y, m]` (`y = x * m`) for a batch `x`. */
+type Sampler = (x: tf.Tensor) => [tf.Tensor, tf.Tensor];
+
+/** A sampler that reads the activations back to JavaScript and fills the multiplier there. */
+function jsSampler(fill: MultiplierFn): Sampler {
+  return (x) => {
     const values = x.dataSync() as Float32Array;
     const rows = x.shape[0];
     const n = rows === 0 ? 0 : values.length / rows;
     const m = new Float32Array(values.length);
     if (values.length > 0) fill(values, rows, n, m);
     const mT = tf.tensor(m, x.shape, 'float32');
-    if (gradient === 'mask') save([mT]);
+    return [tf.mul(x, mT), mT];
+  };
+}
+
+/** Applies a sampled multiplier with the chosen backward pass. */
+function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.Tensor {
+  if (gradient !== 'mask' && gradient !== 'identity') throw new Error(`gradient must be 'mask' or 'identity', got ${JSON.stringify(gradient)}`);
+  const forward = (x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [value, m] = sample(x);
+    if (gradient === 'mask') save([m]);
+    else m.dispose();
     return {
-      value: tf.mul(x, mT),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (gradient === 'mask' ? tf.mul(dy, saved[0]) : tf.clone(dy)),
     };
   };
   const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(h);
+}
+
+/**
+ * The backend's own exact sampler, when it has one: the WebAssembly kernel on wasm (activations
+ * never leave the wasm heap). `undefined` means: use the JavaScript sampler.
+ */
+function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng): Sampler | undefined {
+  if (h.size === 0 || !wasmSapSamplerActive()) return undefined;
+  const r = drawCount(sampleFraction, h.size / h.shape[0]);
+  const seedLo = rng.nextUint32();
+  const seedHi = rng.nextUint32();
+  return (x) => wasmSapExact(x, { r, seedLo, seedHi });
 }
 
 /**
@@ -75,9 +100,14 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   const mode = options.mode ?? 'exact';
   if (mode !== 'exact' && mode !== 'poisson') throw new Error(`mode must be 'exact' or 'poisson', got ${JSON.stringify(mode)}`);
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
-  return applyMultiplier(h, options.gradient ?? 'mask', (v, rows, n, out) => {
+  const gradient = options.gradient ?? 'mask';
+  if (mode === 'exact') {
+    const fast = exactSampler(h, sampleFraction, rng);
+    if (fast) return applySampler(h, gradient, fast);
+  }
+  return applySampler(h, gradient, jsSampler((v, rows, n, out) => {
     sapMultipliers(v, rows, n, { sampleFraction, mode }, rng, out);
-  });
+  }));
 }
 
 /**
@@ -90,9 +120,9 @@ export function randomPrune(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   const sampleFraction = options.sampleFraction ?? 1;
   checkSampleFraction(sampleFraction);
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
-  return applyMultiplier(h, options.gradient ?? 'mask', (v, rows, n, out) => {
+  return applySampler(h, options.gradient ?? 'mask', jsSampler((v, rows, n, out) => {
     randomPruneMultipliers(v, rows, n, sampleFraction, rng, out);
-  });
+  }));
 }
 
 /**

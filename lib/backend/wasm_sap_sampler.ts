@@ -1,0 +1,152 @@
+/**
+ * The exact SAP sampler as a kernel of the wasm backend (`SaplabSapExact`): a small WebAssembly
+ * module compiled from `assembly/sap_sampler.ts` that imports the TF.js wasm backend's own memory,
+ * so it reads the activations and writes both outputs (`y = h * m` and the multipliers `m`) where
+ * the tensors live: no read-back to JavaScript, no upload, no separate multiply.
+ *
+ * The statistics are those of `sapMultipliers` in `lib/defenses/sampler.ts` (r draws with
+ * replacement from `p_j = |h_j| / sum |h|`, kept units scaled by `1 / (1 - (1 - p_j)^r)`); the
+ * draws use inversion of the cumulative sums with a guide table and a SplitMix64 stream per row,
+ * seeded from the call's 64-bit seed and the row's index in the batch (`rowOffset + row`), so
+ * splitting the rows of a batch over threads gives the same masks as one call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SAP_SAMPLER_WASM_BASE64 } from './sap_sampler_wasm';
+
+/** Name of the kernel (inputs `{ x }`, attrs `SapExactAttrs`, outputs `[y, m]`). */
+export const SAP_EXACT_KERNEL = 'SaplabSapExact';
+
+/** Attributes of `SaplabSapExact`. */
+export interface SapExactAttrs {
+  /** Draws per row. */
+  r: number;
+  /** Low and high 32 bits of the seed. */
+  seedLo: number;
+  seedHi: number;
+  /** Index of the first row of `x` in the whole batch (default 0). */
+  rowOffset?: number;
+}
+
+interface SamplerExports {
+  sapExact(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, cdf: number, guide: number, kept: number): number;
+  keepProbability(p: number, r: number): number;
+}
+
+interface EmscriptenHeap {
+  asm: { memory: object };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+}
+
+/** One instance and one scratch area per wasm backend (each worker thread has its own). */
+interface Instance {
+  exports: SamplerExports;
+  heap: EmscriptenHeap;
+  scratch: number;
+  scratchUnits: number;
+}
+
+/** The parts of the WebAssembly API used here (the compile target's libraries do not declare it). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+};
+
+const instances = new WeakMap<object, Instance>();
+let compiled: object | undefined;
+
+function instanceFor(backend: BackendWasm): Instance {
+  let inst = instances.get(backend);
+  if (!inst) {
+    const heap = (backend as unknown as { wasm: EmscriptenHeap }).wasm;
+    compiled ??= new WebAssembly.Module(Buffer.from(SAP_SAMPLER_WASM_BASE64, 'base64'));
+    const instance = new WebAssembly.Instance(compiled, { env: { memory: heap.asm.memory } });
+    inst = { exports: instance.exports as unknown as SamplerExports, heap, scratch: 0, scratchUnits: 0 };
+    instances.set(backend, inst);
+  }
+  return inst;
+}
+
+/**
+ * Scratch for rows of up to `scratchUnits` units: cdf (8 bytes a unit), guide (8), kept flags (1,
+ * zero between calls). The layout depends on the allocated size only, so the kept flags stay at
+ * the same place (and zero) whatever the row length of the next call.
+ */
+function scratchFor(inst: Instance, n: number): { cdf: number; guide: number; kept: number } {
+  if (inst.scratchUnits < n) {
+    if (inst.scratch) inst.heap._free(inst.scratch);
+    const bytes = 17 * n + 16;
+    inst.scratch = inst.heap._malloc(bytes);
+    if (!inst.scratch) throw new Error(`SAP sampler: cannot allocate ${bytes} bytes on the wasm heap`);
+    inst.scratchUnits = n;
+    inst.heap.HEAPU8.fill(0, inst.scratch, inst.scratch + bytes);
+  }
+  const units = inst.scratchUnits;
+  const cdf = (inst.scratch + 7) & ~7;
+  return { cdf, guide: cdf + 8 * units, kept: cdf + 16 * units };
+}
+
+function offsetOf(backend: BackendWasm, info: tf.TensorInfo): number {
+  return (backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(info.dataId).memoryOffset;
+}
+
+function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const backend = args.backend as BackendWasm;
+  const x = args.inputs.x as tf.TensorInfo;
+  const a = args.attrs as unknown as SapExactAttrs;
+  if (x.dtype !== 'float32') throw new Error(`${SAP_EXACT_KERNEL} expects float32, got ${x.dtype}`);
+  const rows = x.shape[0];
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  const n = rows === 0 ? 0 : size / rows;
+  const y = backend.makeOutput(x.shape, 'float32');
+  const m = backend.makeOutput(x.shape, 'float32');
+  if (size === 0) return [y, m];
+  const inst = instanceFor(backend);
+  let result: number;
+  try {
+    const s = scratchFor(inst, n);
+    // Offsets are read after every allocation (an allocation may grow the heap, not move tensors).
+    result = inst.exports.sapExact(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf, s.guide, s.kept);
+  } catch (e) {
+    backend.disposeData(y.dataId);
+    backend.disposeData(m.dataId);
+    throw e;
+  }
+  if (result < 0) {
+    backend.disposeData(y.dataId);
+    backend.disposeData(m.dataId);
+    throw new Error(`SAP got a non-finite activation in example ${-result - 1}`);
+  }
+  return [y, m];
+}
+
+/** Registers `SaplabSapExact` on the wasm backend (idempotent). */
+export function registerWasmSapSampler(): void {
+  if (tf.getKernel(SAP_EXACT_KERNEL, 'wasm')) return;
+  tf.registerKernel({ kernelName: SAP_EXACT_KERNEL, backendName: 'wasm', kernelFunc: sapExactKernel as unknown as tf.KernelFunc });
+}
+
+/** Whether the active backend can run `SaplabSapExact` (registering it on wasm). */
+export function wasmSapSamplerActive(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  registerWasmSapSampler();
+  return true;
+}
+
+/**
+ * Exact SAP of `x` (`[rows, ...]`, float32) on the wasm backend: returns `[y, m]` with
+ * `y = x * m`. Throws on a non-finite activation.
+ */
+export function wasmSapExact(x: tf.Tensor, attrs: SapExactAttrs): [tf.Tensor, tf.Tensor] {
+  registerWasmSapSampler();
+  const out = tf.engine().runKernel(SAP_EXACT_KERNEL, { x }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return [out[0], out[1]];
+}
+
+/** The module's `keepProbability` (for tests against the JavaScript one). Needs the wasm backend. */
+export function wasmKeepProbability(p: number, r: number): number {
+  if (tf.getBackend() !== 'wasm') throw new Error('wasmKeepProbability needs the wasm backend');
+  return instanceFor(tf.backend() as unknown as BackendWasm).exports.keepProbability(p, r);
+}

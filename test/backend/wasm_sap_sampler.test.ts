@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import * as tf from '@tensorflow/tfjs';
+import { Rng, keepProbability, drawCount } from 'saplab';
+import { wasmSapExact, wasmKeepProbability } from '../../lib/backend/wasm_sap_sampler';
+import { useWasm, liveCounts } from './backend_compare';
+
+function activations(rows: number, n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const h = new Float32Array(rows * n);
+  for (let i = 0; i < h.length; i++) h[i] = rng.next() < 0.4 ? 0 : Math.pow(rng.next(), 2) * 3;
+  return h;
+}
+
+describe('wasm SAP sampler kernel', () => {
+  it('computes keep probabilities like the JavaScript formula (relative error < 1e-9)', async () => {
+    await useWasm();
+    for (const r of [1, 7, 100, 21632, 1e6]) {
+      for (const p of [1e-12, 1e-9, 3e-7, 1e-5, 1e-3, 0.0099, 0.01, 0.2, 0.5, 0.9, 0.999999]) {
+        const js = keepProbability(p, r);
+        expect(Math.abs(wasmKeepProbability(p, r) - js) / js).toBeLessThan(1e-9);
+      }
+    }
+    expect(wasmKeepProbability(0, 10)).toBe(0);
+    expect(wasmKeepProbability(1, 10)).toBe(1);
+  });
+
+  it('returns y = x * m, keeps only non-zero units, at most r of them per row, with multipliers 1/q', async () => {
+    await useWasm();
+    const rows = 5;
+    const n = 37;
+    const h = activations(rows, n, 3);
+    const x = tf.tensor2d(h, [rows, n]);
+    const r = drawCount(0.5, n);
+    const [y, m] = wasmSapExact(x, { r, seedLo: 9, seedHi: 1 });
+    const yv = y.dataSync();
+    const mv = m.dataSync();
+    for (let row = 0; row < rows; row++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += Math.abs(h[row * n + j]);
+      let kept = 0;
+      for (let j = 0; j < n; j++) {
+        const i = row * n + j;
+        expect(yv[i]).toBe(Math.fround(h[i] * mv[i]));
+        if (mv[i] !== 0) {
+          kept++;
+          expect(h[i]).not.toBe(0);
+          expect(mv[i]).toBeCloseTo(1 / keepProbability(Math.abs(h[i]) / sum, r), 4);
+        }
+      }
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThanOrEqual(r);
+    }
+    tf.dispose([x, y, m]);
+  });
+
+  it('gives every row its own stream: a batch split with rowOffset equals the whole batch', async () => {
+    await useWasm();
+    const rows = 6;
+    const n = 50;
+    const x = tf.tensor2d(activations(rows, n, 4), [rows, n]);
+    const [whole, wm] = wasmSapExact(x, { r: n, seedLo: 77, seedHi: 5 });
+    const a = tf.slice(x, [0, 0], [2, n]);
+    const b = tf.slice(x, [2, 0], [4, n]);
+    const [ya, ma] = wasmSapExact(a, { r: n, seedLo: 77, seedHi: 5, rowOffset: 0 });
+    const [yb, mb] = wasmSapExact(b, { r: n, seedLo: 77, seedHi: 5, rowOffset: 2 });
+    expect(Array.from(whole.dataSync())).toEqual([...Array.from(ya.dataSync()), ...Array.from(yb.dataSync())]);
+    // Another seed gives another mask.
+    const [other, om] = wasmSapExact(x, { r: n, seedLo: 78, seedHi: 5 });
+    expect(Array.from(other.dataSync())).not.toEqual(Array.from(whole.dataSync()));
+    tf.dispose([x, whole, wm, a, b, ya, ma, yb, mb, other, om]);
+  });
+
+  it('reuses its scratch across row lengths (long, short, long again) and leaks nothing', async () => {
+    await useWasm();
+    const before = liveCounts();
+    const results: number[][] = [];
+    for (const n of [300, 40, 7, 300, 1000, 40]) {
+      const x = tf.tensor2d(activations(3, n, n), [3, n]);
+      const [y, m] = wasmSapExact(x, { r: n, seedLo: 1, seedHi: 2 });
+      results.push(Array.from(y.dataSync()));
+      tf.dispose([x, y, m]);
+    }
+    expect(results[0]).toEqual(results[3]);
+    expect(results[1]).toEqual(results[5]);
+    expect(liveCounts()).toEqual(before);
+  });
+
+  it('zeros all-zero rows and rejects non-finite activations without leaking', async () => {
+    await useWasm();
+    const x = tf.tensor2d([0, 0, 0, 1, 2, 3], [2, 3]);
+    const [y, m] = wasmSapExact(x, { r: 3, seedLo: 1, seedHi: 0 });
+    expect(Array.from(y.dataSync().slice(0, 3))).toEqual([0, 0, 0]);
+    tf.dispose([y, m]);
+    const before = liveCounts();
+    const bad = tf.tensor2d([1, 2, 3, 1, NaN, 3], [2, 3]);
+    expect(() => wasmSapExact(bad, { r: 3, seedLo: 1, seedHi: 0 })).toThrow(/non-finite activation in example 1/);
+    bad.dispose();
+    expect(liveCounts()).toEqual(before);
+    x.dispose();
+  });
+
+  it('the committed binary is what assembly/sap_sampler.ts compiles to', () => {
+    const root = path.resolve(__dirname, '..', '..');
+    // Exits 1 (and throws here) when lib/backend/sap_sampler_wasm.ts is stale.
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build_wasm.js'), '--check'], { cwd: root, stdio: 'pipe' });
+  });
+});
