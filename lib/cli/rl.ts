@@ -3,6 +3,7 @@
  * - `rl train`: trains the DQN agent and saves it with its learning curve and evaluation;
  * - `rl evaluate`: the agent × attack × eps grid of returns (see `lib/rl/evaluate_grid.ts`).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
 import { initBackend } from '../backend';
@@ -13,6 +14,9 @@ import { DEFAULT_DQN, DqnConfig, trainDqn } from '../rl/dqn';
 import { episodeSeeds } from '../rl/catch';
 import { meanReturnInterval, playCatch } from '../rl/play';
 import type { Command } from './commands';
+import { ConfigError } from '../reproduce/config';
+import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../rl/evaluate_config';
+import { runRlEvaluate } from '../rl/evaluate_grid';
 
 const backendFlag = { type: 'string' as const, help: 'tensorflow-gpu | tensorflow | wasm | cpu | auto', default: 'auto' };
 
@@ -65,6 +69,60 @@ const SUBCOMMANDS: Record<string, Sub> = {
           `greedy evaluation: mean return ${ci.mean.toFixed(3)} [95% ${ci.low.toFixed(3)}, ${ci.high.toFixed(3)}] over ${ci.n} episodes\n`,
       );
       return 0;
+    },
+  },
+  evaluate: {
+    summary: "Mean return per agent (dense, SAP-100, random pruning) × attack on the observations × eps, with paired comparisons, written to results/rl-<preset>-seed<seed>/ (resumable).",
+    spec: {
+      quick: { type: 'boolean', help: 'small protocol (under 2 minutes)' },
+      episodes: { type: 'number', help: 'episodes per cell (default: 200; --quick 60)' },
+      eps: { type: 'string', help: 'comma-separated L-inf radii on the [0, 1] pixel scale (default 0,0.1,0.2,0.3,0.4; --quick 0,0.2,0.4)' },
+      samples: { type: 'number', help: 'k: Q-value passes averaged per action of a stochastic agent (default 20; --quick 4)' },
+      seed: { type: 'number', help: 'seed of episodes, SAP masks and attacks' },
+      out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/rl-<preset>-seed<seed>)' },
+      'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
+      'no-figures': { type: 'boolean', help: 'skip figure export' },
+      backend: backendFlag,
+    },
+    async run(f) {
+      const preset = f.quick ? 'quick' : 'default';
+      const overrides: Partial<RlEvaluateConfig> = {};
+      if (f.episodes !== undefined) overrides.episodes = f.episodes;
+      if (f.samples !== undefined) overrides.samples = f.samples;
+      if (f.seed !== undefined) overrides.seed = f.seed;
+      if (f.eps !== undefined) {
+        const list = String(f.eps).split(',').map((v) => v.trim());
+        const nums = list.map(Number);
+        if (list.some((v) => v === '') || nums.some((v) => !Number.isFinite(v) || v < 0 || v > 1)) throw new UsageError(`--eps takes comma-separated numbers in [0, 1], got ${JSON.stringify(f.eps)}`);
+        overrides.eps = nums;
+      }
+      if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');
+      let config: RlEvaluateConfig;
+      try {
+        config = buildRlConfig(preset, overrides);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`bad protocol: ${e.message}`);
+        throw e;
+      }
+      const info = await initBackend({ backend: f.backend });
+      process.stderr.write(`backend: ${info.description}\n`);
+      const outDir = path.resolve(f.out ?? path.join('results', `rl-${preset}-seed${config.seed}`));
+      const pairs = rlGridPairs(config);
+      const cells = pairs.reduce((n, p) => n + (p.attack ? config.eps.filter((e) => e > 0).length : 1), 0);
+      process.stderr.write(`rl evaluate (${preset}): ${cells} cells (${config.agents.length} agents, ${config.attacks.length} attacks, eps ${config.eps.join(', ')}), ${config.episodes} episodes per cell, k = ${config.samples} -> ${outDir}\n`);
+      let result;
+      try {
+        result = await runRlEvaluate({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'] });
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+      process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused -> ${outDir}\n`);
+      if (result.status === 'complete') {
+        process.stdout.write(fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8').split('## Figure')[0]);
+        return result.cells.some((c) => c.error) ? 1 : 0;
+      }
+      return result.status === 'interrupted' ? 130 : 0;
     },
   },
 };

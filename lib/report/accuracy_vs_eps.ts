@@ -26,6 +26,8 @@ export interface AccuracyVsEpsOptions {
   xTitle?: string;
   /** y-axis title. Default `'accuracy'`. */
   yTitle?: string;
+  /** y-axis range. Default `[0, 1]` (shown as percentages); any other range is shown as plain numbers (e.g. `[-1, 1]` for returns). */
+  yRange?: [number, number];
   /** Size in pixels. Defaults: 360 px per panel column plus margins, 320 px per panel row. */
   width?: number;
   height?: number;
@@ -154,8 +156,8 @@ export function accuracyVsEpsFigure(rows: readonly ResultRow[], options: Accurac
     const yAxis: PlotlyAxis = {
       domain: cell.yDomain,
       anchor: cell.x,
-      range: [0, 1],
-      tickformat: '.0%',
+      range: options.yRange ?? [0, 1],
+      ...(options.yRange && (options.yRange[0] !== 0 || options.yRange[1] !== 1) ? {} : { tickformat: '.0%' }),
       ...(cell.column === 0 ? { title: { text: options.yTitle ?? 'accuracy' } } : {}),
       ...(p > 0 ? { matches: 'y' } : {}),
     };

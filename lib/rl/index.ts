@@ -8,3 +8,6 @@ export * from './dqn';
 export * from './agent';
 export * from './observation_attack';
 export * from './play';
+export * from './evaluate_config';
+export * from './evaluate_grid';
+export * from './evaluate_report';

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { buildRlConfig, runRlEvaluate, rlComparisons, rlConclusions, rlResultRows, RL_PRESETS, rlGridPairs, type RlEvaluateConfig, type RlCell } from 'saplab';
+
+function tiny(): RlEvaluateConfig {
+  return buildRlConfig('quick', {
+    episodes: 12,
+    eps: [0, 0.3],
+    samples: 2,
+    batchSize: 5,
+    attacks: [
+      { name: 'FGSM', method: 'fgsm' },
+      { name: 'FGSM-MC', method: 'fgsm', eotSamples: 2, only: ['SAP-100', 'random-100'], denseAs: 'FGSM' },
+      { name: 'PGD-EOT', method: 'pgd', steps: 2, relStepsize: 0.5, eotSamples: 2 },
+    ],
+  });
+}
+
+const quiet = { progress: { mode: 'off' as const }, figures: false, log: () => {} };
+
+describe('rl evaluate config', () => {
+  it('presets are valid; overrides are checked and errors name the key', () => {
+    for (const p of Object.keys(RL_PRESETS) as ('quick' | 'default')[]) expect(() => buildRlConfig(p)).not.toThrow();
+    expect(buildRlConfig('quick', { eps: [0.4, 0, 0.2, 0.2] }).eps).toEqual([0, 0.2, 0.4]);
+    expect(() => buildRlConfig('quick', { epz: [1] } as never)).toThrow(/unknown config key "epz"/);
+    expect(() => buildRlConfig('quick', { episodes: 0 })).toThrow(/episodes must be a positive integer/);
+    expect(() => buildRlConfig('quick', { eps: [2] })).toThrow(/eps must be/);
+    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'square' as never }] })).toThrow(/attacks\[0\]\.method/);
+    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'fgsm', stepz: 1 } as never] })).toThrow(/unknown key "stepz" in attacks\[0\]/);
+    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'fgsm', only: ['nobody'] }] })).toThrow(/unknown agent "nobody"/);
+    expect(() => buildRlConfig('nope' as never)).toThrow(/unknown preset/);
+    // Clean first for every agent; FGSM-MC only against the stochastic agents.
+    const pairs = rlGridPairs(buildRlConfig('default')).map((p) => `${p.agent.name}/${p.attack?.name ?? 'clean'}`);
+    expect(pairs).toEqual(['dense/clean', 'dense/FGSM', 'dense/PGD-EOT', 'SAP-100/clean', 'SAP-100/FGSM', 'SAP-100/FGSM-MC', 'SAP-100/PGD-EOT', 'random-100/clean', 'random-100/FGSM', 'random-100/FGSM-MC', 'random-100/PGD-EOT']);
+  });
+});
+
+describe('rl evaluate grid', () => {
+  it('resumes after a stop with the table of an uninterrupted run; paired comparisons; no leaks; other protocol refused', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rleval-'));
+    const config = tiny();
+    const before = tf.memory().numTensors;
+    const whole = await runRlEvaluate({ config, preset: 'quick', outDir: path.join(tmp, 'a'), ...quiet });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(whole.status).toBe('complete');
+    // 3 clean + dense 2 attacks + 2 stochastic agents × 3 attacks, one eps each.
+    expect(whole.computed).toBe(3 + 2 + 6);
+    const stopped = await runRlEvaluate({ config, preset: 'quick', outDir: path.join(tmp, 'b'), stopAfterCells: 4, ...quiet });
+    expect(stopped.status).toBe('stopped');
+    expect(fs.readdirSync(path.join(tmp, 'b', 'cells')).length).toBe(4);
+    const resumed = await runRlEvaluate({ config, preset: 'quick', outDir: path.join(tmp, 'b'), ...quiet });
+    expect(resumed.reused).toBe(4);
+    const strip = (cells: RlCell[]) => rlResultRows(config, cells).map(({ seconds: _s, ...r }) => r);
+    expect(strip(resumed.cells)).toEqual(strip(whole.cells));
+    // Every cell played the same 12 episodes; returns are ±1.
+    for (const c of whole.cells) {
+      expect(c.returns.length).toBe(12);
+      expect(c.returns.every((r) => r === 1 || r === -1)).toBe(true);
+      expect(c.meanReturn).toBeCloseTo(c.returns.reduce((a, b) => a + b, 0) / 12, 12);
+    }
+    const comps = rlComparisons(config, whole.cells);
+    const mc = comps.find((r) => r.attack === 'FGSM-MC' && r.agent === 'SAP-100' && r.baseline === 'dense')!;
+    expect(mc.baselineAttack).toBe('FGSM');
+    const sapCell = whole.cells.find((c) => c.agent === 'SAP-100' && c.attack === 'FGSM-MC')!;
+    const denseCell = whole.cells.find((c) => c.agent === 'dense' && c.attack === 'FGSM')!;
+    expect(mc.diff).toBeCloseTo(sapCell.meanReturn - denseCell.meanReturn, 12);
+    expect(mc.low).toBeLessThanOrEqual(mc.diff);
+    expect(mc.high).toBeGreaterThanOrEqual(mc.diff);
+    expect(comps.some((r) => r.agent === 'SAP-100' && r.baseline === 'random-100')).toBe(true);
+    // Files of the report.
+    for (const f of ['results.csv', 'results.json', 'comparisons.csv', 'comparisons.json', 'summary.md', 'run.json', 'config.json']) expect(fs.existsSync(path.join(tmp, 'a', f)), f).toBe(true);
+    const summary = fs.readFileSync(path.join(tmp, 'a', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/The paper's claim under the paper's attack/);
+    expect(summary).toMatch(/Under the adaptive attack/);
+    expect(summary).toMatch(/12 episodes per cell/);
+    const csv = fs.readFileSync(path.join(tmp, 'a', 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('game,model,agent,kind,sampleFraction,samples,attack,eps,episodes,meanReturn,returnLow,returnHigh,flipRate,seed,seconds');
+    expect(csv.length).toBe(1 + whole.computed);
+    await expect(runRlEvaluate({ config: { ...config, episodes: 10 }, preset: 'quick', outDir: path.join(tmp, 'b'), ...quiet })).rejects.toThrow(/different protocol/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 240_000);
+
+  it('conclusions state held / not held from the numbers', () => {
+    const config = buildRlConfig('quick', { episodes: 4, eps: [0, 0.2] });
+    const cell = (agent: string, kind: RlCell['kind'], attack: string, eps: number, returns: number[]): RlCell => ({ key: `${agent}-${attack}-${eps}`, agent, kind, sampleFraction: kind === 'dense' ? null : 1, attack, eps, episodes: returns.length, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length, low: -1, high: 1, flipRate: 0, returns, seconds: 0 });
+    const ones = new Array(20).fill(1);
+    const minus = new Array(20).fill(-1);
+    const cells = [
+      cell('dense', 'dense', 'clean', 0, ones),
+      cell('SAP-100', 'sap', 'clean', 0, ones),
+      cell('dense', 'dense', 'FGSM', 0.2, minus),
+      cell('dense', 'dense', 'PGD-EOT', 0.2, minus),
+      cell('SAP-100', 'sap', 'FGSM', 0.2, ones),
+      cell('SAP-100', 'sap', 'FGSM-MC', 0.2, ones),
+      cell('SAP-100', 'sap', 'PGD-EOT', 0.2, minus),
+    ];
+    const conf = { ...config, agents: config.agents.slice(0, 2) };
+    const text = rlConclusions(conf, cells, rlComparisons(conf, cells)).join('\n');
+    expect(text).toMatch(/Held: SAP keeps more reward at eps 0.2/);
+    expect(text).toMatch(/The gain does not survive/);
+  });
+});
