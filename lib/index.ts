@@ -44,3 +44,4 @@ export * from './reproduce/config';
 export * from './reproduce/run';
 export * from './reproduce/cell_calibration';
 export * from './rl';
+export * from './report/catch_frames';

@@ -75,9 +75,9 @@ const SUBCOMMANDS: Record<string, Sub> = {
     summary: "Mean return per agent (dense, SAP-100, random pruning) × attack on the observations × eps, with paired comparisons, written to results/rl-<preset>-seed<seed>/ (resumable).",
     spec: {
       quick: { type: 'boolean', help: 'small protocol (under 2 minutes)' },
-      episodes: { type: 'number', help: 'episodes per cell (default: 200; --quick 60)' },
+      episodes: { type: 'number', help: 'episodes per cell (default 150; --quick 60)' },
       eps: { type: 'string', help: 'comma-separated L-inf radii on the [0, 1] pixel scale (default 0,0.1,0.2,0.3,0.4; --quick 0,0.2,0.4)' },
-      samples: { type: 'number', help: 'k: Q-value passes averaged per action of a stochastic agent (default 20; --quick 4)' },
+      samples: { type: 'number', help: 'k: Q-value passes averaged per action of a stochastic agent (default 10; --quick 4)' },
       seed: { type: 'number', help: 'seed of episodes, SAP masks and attacks' },
       out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/rl-<preset>-seed<seed>)' },
       'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },

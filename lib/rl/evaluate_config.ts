@@ -68,16 +68,16 @@ export const RL_PRESETS: Record<RlPreset, RlEvaluateConfig> = {
   default: {
     game: 'catch',
     model: 'catch-dqn',
-    episodes: 200,
+    episodes: 150,
     seed: DEFAULT_SEED,
     eps: [0, 0.1, 0.2, 0.3, 0.4],
-    samples: 20,
-    batchSize: 200,
+    samples: 10,
+    batchSize: 150,
     agents: AGENTS,
     attacks: [
       { name: 'FGSM', method: 'fgsm' },
-      { name: 'FGSM-MC', method: 'fgsm', eotSamples: 20, only: ['SAP-100', 'random-100'], denseAs: 'FGSM' },
-      { name: 'PGD-EOT', method: 'pgd', steps: 10, relStepsize: 0.25, eotSamples: 4 },
+      { name: 'FGSM-MC', method: 'fgsm', eotSamples: 10, only: ['SAP-100', 'random-100'], denseAs: 'FGSM' },
+      { name: 'PGD-EOT', method: 'pgd', steps: 10, relStepsize: 0.25, eotSamples: 3 },
     ],
   },
   quick: {

@@ -152,3 +152,32 @@ export function meanReturnInterval(returns: ArrayLike<number>): { n: number; mea
   const half = (1.96 * sd) / Math.sqrt(n);
   return { n, mean, low: mean - half, high: mean + half };
 }
+
+/** One recorded episode: its boards (true and as the agent saw them), actions and return. */
+export interface RecordedEpisode {
+  clean: Float32Array[];
+  observed: Float32Array[];
+  actions: number[];
+  /** The agent's actions on the clean observations (under attack). */
+  cleanActions?: number[];
+  return: number;
+}
+
+/** Episode `i` of a `playCatch(..., { record: true })` result, cut out of its batch. */
+export function recordedEpisode(result: PlayResult, i: number, options: { batchSize?: number; boardSize?: number } = {}): RecordedEpisode {
+  if (!result.frames) throw new Error('recordedEpisode: play with { record: true } first');
+  if (!Number.isInteger(i) || i < 0 || i >= result.returns.length) throw new Error(`recordedEpisode: episode ${i} is not in 0..${result.returns.length - 1}`);
+  const batchSize = options.batchSize ?? 500;
+  const size = options.boardSize ?? 50;
+  const frames = result.frames[Math.floor(i / batchSize)];
+  const j = i % batchSize;
+  const cut = (a: Float32Array) => a.slice(j * size, (j + 1) * size);
+  const steps = frames.filter((f) => f.actions.length > 0);
+  return {
+    clean: frames.map((f) => cut(f.clean)),
+    observed: frames.map((f) => cut(f.observed)),
+    actions: steps.map((f) => f.actions[j]),
+    ...(steps[0]?.cleanActions ? { cleanActions: steps.map((f) => f.cleanActions![j]) } : {}),
+    return: result.returns[i],
+  };
+}

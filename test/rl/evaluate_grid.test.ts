@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { buildRlConfig, runRlEvaluate, rlComparisons, rlConclusions, rlResultRows, RL_PRESETS, rlGridPairs, type RlEvaluateConfig, type RlCell } from 'saplab';
+import { returnVsEpsFigure, rlFigureRows, buildRlConfig, runRlEvaluate, rlComparisons, rlConclusions, rlResultRows, RL_PRESETS, rlGridPairs, type RlEvaluateConfig, type RlCell } from 'saplab';
 
 function tiny(): RlEvaluateConfig {
   return buildRlConfig('quick', {
@@ -101,5 +101,12 @@ describe('rl evaluate grid', () => {
     const text = rlConclusions(conf, cells, rlComparisons(conf, cells)).join('\n');
     expect(text).toMatch(/Held: SAP keeps more reward at eps 0.2/);
     expect(text).toMatch(/The gain does not survive/);
+    // The figure: a panel per attack, the dense agent drawn in the FGSM-MC panel through its FGSM cells, returns on [-1, 1].
+    const fig = returnVsEpsFigure(conf, cells);
+    const y = fig.layout.yaxis as { range: number[]; tickformat?: string };
+    expect(y.range).toEqual([-1.05, 1.05]);
+    expect(y.tickformat).toBeUndefined();
+    const rows = rlFigureRows(conf, cells);
+    expect(rows.filter((r) => r.attack === 'FGSM-MC' && r.defense === 'dense').map((r) => [r.eps, r.accuracy])).toEqual([[0, 1], [0.2, -1]]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { asModel, attacks, attackObservations, episodeSeeds, greedyActions, loadPretrained, meanReturnInterval, playCatch, qValues, argmaxRows, withSap, CatchBatch, type Model } from 'saplab';
+import { recordedEpisode, asModel, attacks, attackObservations, episodeSeeds, greedyActions, loadPretrained, meanReturnInterval, playCatch, qValues, argmaxRows, withSap, CatchBatch, type Model } from 'saplab';
 
 let net: tf.LayersModel;
 let dense: Model;
@@ -105,6 +105,17 @@ describe('attacks on observations', () => {
     const r = await playCatch(dense, { episodes: 5, attack: attacks.fgsm(), eps: 0.3, record: true, seed: 3 });
     const frames = r.frames![0];
     expect(frames.length).toBe(10);
+    const ep = recordedEpisode(r, 3);
+    expect(ep.clean.length).toBe(10);
+    expect(ep.actions.length).toBe(9);
+    expect(ep.cleanActions!.length).toBe(9);
+    expect(ep.return).toBe(r.returns[3]);
+    expect(Array.from(ep.clean[0])).toEqual(Array.from(frames[0].clean.subarray(150, 200)));
+    // The recorded actions replay the episode: the last true board shows whether the ball was caught.
+    const last = ep.clean[9];
+    const ball = Array.from(last.subarray(45)).filter((v) => v === 1).length;
+    expect(ball === 1 ? 1 : -1).toBe(ep.return);
+    expect(() => recordedEpisode(r, 5)).toThrow(/not in 0..4/);
     expect(Array.from(frames[0].clean).every((v) => v === 0 || v === 1)).toBe(true);
     expect(Array.from(frames[0].observed).some((v) => v !== 0 && v !== 1)).toBe(true);
     x.dispose();
