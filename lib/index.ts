@@ -29,6 +29,7 @@ export * from './report/table';
 export * from './attacks';
 export * from './game';
 export * from './report/accuracy_vs_eps';
+export * from './report/paired_differences';
 export * from './report/reliability';
 export * from './report/adversarial_grid';
 export * from './report/keep_probability';
@@ -43,5 +44,8 @@ export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, T
 export * from './reproduce/config';
 export * from './reproduce/run';
 export * from './reproduce/cell_calibration';
+export * from './reproduce/comparisons';
+export * from './reproduce/checks';
+export * from './reproduce/claims';
 export * from './rl';
 export * from './report/catch_frames';

@@ -5,7 +5,7 @@
  */
 import { escapeLabel, panelTitle, PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import type { ResultRow } from './table';
-import { THEME, themeColor, themedLayout, themeSymbol, withAlpha } from './theme';
+import { defenseColor, THEME, themeColor, themedLayout, themeSymbol, withAlpha } from './theme';
 
 export interface AccuracyVsEpsOptions {
   /** Column (or function of the row) naming a line. Default: `defense`, prefixed by `model`
@@ -28,6 +28,12 @@ export interface AccuracyVsEpsOptions {
   yTitle?: string;
   /** y-axis range. Default `[0, 1]` (shown as percentages); any other range is shown as plain numbers (e.g. `[-1, 1]` for returns). */
   yRange?: [number, number];
+  /**
+   * Colour of a line, from its name and its first row. Default: the defense's colour
+   * (`defenseColor(row.defense)`, the same in every figure) when lines are defenses (the default
+   * `lineBy`, or `lineBy: 'defense'`), else the theme's colours in order of appearance.
+   */
+  colorOf?: (line: string, row: ResultRow, index: number) => string;
   /** Size in pixels. Defaults: 360 px per panel column plus margins, 320 px per panel row. */
   width?: number;
   height?: number;
@@ -72,6 +78,8 @@ export function accuracyVsEpsFigure(rows: readonly ResultRow[], options: Accurac
         ? (r: ResultRow) => String(r[options.lineBy as string])
         : defaultLineBy(rows);
   const bands = options.bands ?? true;
+  const byDefense = options.lineBy === undefined || options.lineBy === 'defense';
+  const colorOf = options.colorOf ?? ((_line: string, row: ResultRow, i: number) => (byDefense ? defenseColor(row.defense) : themeColor(i)));
   const panelOf = (r: ResultRow): string => String(r[panelBy]);
 
   const panels = uniqueInOrder(rows.map(panelOf));
@@ -110,7 +118,7 @@ export function accuracyVsEpsFigure(rows: readonly ResultRow[], options: Accurac
           );
         }
       }
-      const color = themeColor(li);
+      const color = colorOf(line, pts[0], li);
       const x = pts.map((r) => r.eps * scale);
       if (bands) {
         data.push({

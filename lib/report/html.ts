@@ -18,14 +18,33 @@ import type { PlotlyFigure } from './figure';
 
 let bundleCache: { file: string; text: string } | undefined;
 
-/** Path of the plotly.js bundle shipped by `plotly.js-dist`. */
+/**
+ * Path of the plotly.js bundle that figures inline: the minified copy of `plotly.js-dist` that
+ * the build writes to `dist/vendor/plotly.min.js` (under 5 MB), when it is there and matches the
+ * installed plotly.js version; otherwise the package's unminified `plotly.js` (about 11 MB).
+ */
 export function plotlyBundlePath(): string {
+  const version = plotlyVersion();
+  // dist/report/html.js → dist/vendor; lib/report/html.ts (tests from source) → dist/vendor.
+  for (const dir of [path.join(__dirname, '..', 'vendor'), path.join(__dirname, '..', '..', 'dist', 'vendor')]) {
+    const file = path.join(dir, 'plotly.min.js');
+    try {
+      if (fs.readFileSync(`${file}.version`, 'utf8') === version && fs.existsSync(file)) return file;
+    } catch {
+      // not built here
+    }
+  }
+  return plotlyFullBundlePath();
+}
+
+/** Path of the unminified plotly.js bundle shipped by `plotly.js-dist`. */
+export function plotlyFullBundlePath(): string {
   return require.resolve('plotly.js-dist/plotly.js');
 }
 
 /** Version of the bundled plotly.js. */
 export function plotlyVersion(): string {
-  const pkg = path.join(path.dirname(plotlyBundlePath()), 'package.json');
+  const pkg = require.resolve('plotly.js-dist/package.json');
   return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
@@ -57,7 +76,7 @@ function escapeAttr(s: string): string {
 }
 
 /**
- * A `<script>` element carrying the whole plotly.js bundle (about 11 MB). Evaluating it twice
+ * A `<script>` element carrying the whole plotly.js bundle (under 5 MB minified). Evaluating it twice
  * in one page is harmless: the second time it only drains the queue.
  */
 export function plotlyLoaderHtml(): string {

@@ -3,7 +3,7 @@
  * notebook, VS Code), offline.
  *
  * The first `show()` in a kernel process sends one output carrying the plotly.js bundle (about
- * 11 MB, evaluated once per page; see `plotlyLoaderHtml`) and the figure; later calls send only
+ * 5 MB minified, evaluated once per page; see `plotlyLoaderHtml`) and the figure; later calls send only
  * a `<div>` and a small script, which draw as soon as the bundle has been evaluated, whatever
  * order the outputs render in. When a headless Chromium is available, each output also carries a
  * PNG of the figure: as `image/png` in the output's MIME bundle (for viewers that pick images)

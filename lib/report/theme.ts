@@ -99,6 +99,36 @@ export function themeColor(i: number): string {
   return THEME.colors[((i % THEME.colors.length) + THEME.colors.length) % THEME.colors.length];
 }
 
+/**
+ * Fixed colours of the defenses saplab's presets name, so a defense has one colour in every
+ * figure of a run and of the notebooks, whatever the order or subset of lines: the undefended
+ * model black, SAP in warm colours (vermillion at r/N = 1), uniform random pruning in blues.
+ */
+export const DEFENSE_COLORS: Readonly<Record<string, string>> = {
+  dense: OKABE_ITO.black,
+  'SAP-100': OKABE_ITO.vermillion,
+  'SAP-50': OKABE_ITO.orange,
+  'SAP-10': OKABE_ITO.reddishPurple,
+  'SAP-200': OKABE_ITO.bluishGreen,
+  'random-100': OKABE_ITO.blue,
+  'random-50': OKABE_ITO.skyBlue,
+  'random-10': OKABE_ITO.skyBlue,
+};
+
+/**
+ * The colour of a defense by name: `DEFENSE_COLORS` for the names saplab uses, otherwise a
+ * colour of the palette (black excluded, which marks the undefended model) picked by a hash of
+ * the name — stable across figures and runs, though two unknown names may share one.
+ */
+export function defenseColor(name: string): string {
+  const fixed = DEFENSE_COLORS[name];
+  if (fixed) return fixed;
+  const pool = THEME.colors.filter((c) => c !== OKABE_ITO.black && c !== OKABE_ITO.yellow);
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return pool[(h >>> 0) % pool.length];
+}
+
 /** The `i`-th marker symbol (cycling). */
 export function themeSymbol(i: number): string {
   return THEME.symbols[i % THEME.symbols.length];

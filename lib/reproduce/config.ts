@@ -39,6 +39,18 @@ export interface AttackSpec {
   predictSamples?: number;
   /** Only run against these defenses (names). Default: all. */
   only?: string[];
+  /** This attack's eps values instead of the grid's `eps` (e.g. one large eps as a sanity check). */
+  eps?: number[];
+  /**
+   * Transfer attack: craft the adversarial examples on this defense (a name in `defenses`, e.g.
+   * `dense`) and evaluate them on each defense. Not run against the source itself.
+   */
+  transferFrom?: string;
+  /**
+   * The attack (name) this one repeats with more effort (e.g. 2x steps or 2x EOT samples), for
+   * the convergence check; usually run on a subset of defenses and eps.
+   */
+  variantOf?: string;
 }
 
 export interface ReproduceConfig {
@@ -74,6 +86,33 @@ const DEFENSES: DefenseSpec[] = [
   { name: 'random-100', kind: 'random', sampleFraction: 1 },
 ];
 
+/**
+ * The attacks the robustness checklist needs (`lib/reproduce/checks.ts`), derived from the
+ * preset's PGD-EOT settings: `PGD-EOT-2x-steps` and `PGD-EOT-2x-EOT` (the convergence check,
+ * on a subset of defenses and eps), `PGD-EOT-large-eps` (eps 0.5: every defense should fall to
+ * about 0%) and `Transfer-PGD` (PGD crafted on `dense`, evaluated on the defenses). `...On` lists
+ * restrict the defenses (default: all); `transferEps` defaults to the grid's eps.
+ */
+export function checkAttacks(o: {
+  steps: number;
+  relStepsize: number;
+  eotSamples: number;
+  effortEps: number[];
+  transferEps?: number[];
+  effortOn?: string[];
+  largeOn?: string[];
+  transferOn?: string[];
+}): AttackSpec[] {
+  const pgdEot = { method: 'pgd', relStepsize: o.relStepsize } as const;
+  const only = (names?: string[]) => (names ? { only: names } : {});
+  return [
+    { name: 'PGD-EOT-2x-steps', ...pgdEot, steps: 2 * o.steps, eotSamples: o.eotSamples, eps: o.effortEps, variantOf: 'PGD-EOT', ...only(o.effortOn) },
+    { name: 'PGD-EOT-2x-EOT', ...pgdEot, steps: o.steps, eotSamples: 2 * o.eotSamples, eps: o.effortEps, variantOf: 'PGD-EOT', ...only(o.effortOn) },
+    { name: 'PGD-EOT-large-eps', ...pgdEot, steps: o.steps, eotSamples: o.eotSamples, eps: [0.5], ...only(o.largeOn) },
+    { name: 'Transfer-PGD', ...pgdEot, steps: o.steps, transferFrom: 'dense', ...(o.transferEps ? { eps: o.transferEps } : {}), ...only(o.transferOn) },
+  ];
+}
+
 /** The main job's presets. `default` is sized to finish in under 10 minutes on a 2-core machine. */
 function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
   switch (preset) {
@@ -94,6 +133,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
           { name: 'PGD-EOT', method: 'pgd', steps: 5, relStepsize: 0.25, eotSamples: 2, only: ['SAP-100', 'random-100'] },
           { name: 'BPDA', method: 'pgd', steps: 5, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
           { name: 'Square', method: 'square', queries: 50, predictSamples: 1 },
+          ...checkAttacks({ steps: 5, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.05, 0.1], effortOn: ['SAP-100'], largeOn: ['dense', 'SAP-100', 'random-100'], transferOn: ['SAP-100', 'random-100'] }),
         ],
       };
     case 'default':
@@ -113,6 +153,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
           { name: 'PGD-EOT', method: 'pgd', steps: 10, relStepsize: 0.25, eotSamples: 4, only: ['SAP-100', 'random-100'] },
           { name: 'BPDA', method: 'pgd', steps: 10, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
           { name: 'Square', method: 'square', queries: 100, predictSamples: 1, only: ['dense', 'SAP-100'] },
+          ...checkAttacks({ steps: 10, relStepsize: 0.25, eotSamples: 4, effortEps: [0.05], transferEps: [0.05, 0.1], effortOn: ['SAP-100'], largeOn: ['dense', 'SAP-100', 'random-100'], transferOn: ['SAP-100', 'random-100'] }),
         ],
       };
     case 'full':
@@ -134,6 +175,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
           { name: 'APGD-CE-EOT', method: 'apgd', steps: 100, loss: 'ce', eotSamples: 20 },
           { name: 'APGD-DLR-EOT', method: 'apgd', steps: 100, loss: 'dlr', eotSamples: 20 },
           { name: 'Square', method: 'square', queries: 1000, predictSamples: 10 },
+          ...checkAttacks({ steps: 40, relStepsize: 0.1, eotSamples: 20, effortEps: [8 / 255, 0.1], effortOn: ['SAP-100', 'random-100'] }),
         ],
       };
   }
@@ -163,7 +205,7 @@ export class ConfigError extends Error {
 
 const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins'];
 const DEFENSE_KEYS = ['name', 'kind', 'sampleFraction'];
-const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only'];
+const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -205,6 +247,14 @@ export function validateConfig(c: ReproduceConfig): ReproduceConfig {
     if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
     if (a.relStepsize !== undefined && !(a.relStepsize > 0)) throw new ConfigError(`attacks[${i}].relStepsize must be > 0`);
     if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
+    if (a.eps !== undefined && (!Array.isArray(a.eps) || a.eps.length === 0 || a.eps.some((e) => typeof e !== 'number' || !(e > 0) || e > 1))) {
+      throw new ConfigError(`attacks[${i}].eps must be a non-empty list of numbers in (0, 1], got ${JSON.stringify(a.eps)}`);
+    }
+    if (a.transferFrom !== undefined && !names.has(a.transferFrom)) throw new ConfigError(`attacks[${i}].transferFrom names an unknown defense "${a.transferFrom}"`);
+    if (a.transferFrom !== undefined && (a.method === 'square' || a.bpda)) throw new ConfigError(`attacks[${i}].transferFrom needs a gradient attack without bpda`);
+  });
+  c.attacks.forEach((a, i) => {
+    if (a.variantOf !== undefined && (!attackNames.has(a.variantOf) || a.variantOf === a.name)) throw new ConfigError(`attacks[${i}].variantOf names an unknown attack "${a.variantOf}"`);
   });
   return c;
 }
@@ -222,6 +272,7 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
     for (const a of c.attacks) {
       if (a.only && !a.only.includes(d.name)) continue;
       if (a.bpda && d.kind === 'dense') continue; // BPDA differs from PGD only through SAP's backward
+      if (a.transferFrom === d.name) continue; // transfer to the source itself is the white-box attack
       out.push({ defense: d, attack: a });
     }
   }
@@ -236,13 +287,14 @@ export function gridCost(c: ReproduceConfig): number {
   let cost = 0;
   for (const { defense, attack } of gridPairs(c)) {
     const samples = defense.kind === 'dense' ? 1 : c.predictSamples;
-    const attackedEps = c.eps.filter((e) => e > 0).length;
     if (!attack) {
       cost += c.n * samples;
       continue;
     }
+    const attackedEps = attackEps(c, attack).length;
     let perImage = 0;
-    const eot = defense.kind === 'dense' ? 1 : attack.eotSamples ?? 1;
+    const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
+    const eot = crafter.kind === 'dense' ? 1 : attack.eotSamples ?? 1;
     if (attack.method === 'fgsm') perImage = 3 * eot;
     else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
     else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
@@ -250,4 +302,9 @@ export function gridCost(c: ReproduceConfig): number {
     cost += attackedEps * c.n * (perImage + samples);
   }
   return cost;
+}
+
+/** The eps values an attack runs at: its own `eps` if set, else the grid's non-zero eps. */
+export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
+  return attack.eps ?? c.eps.filter((e) => e > 0);
 }

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
 import { accuracyVsEpsFigure } from '../report/accuracy_vs_eps';
 import { reliabilityFigure } from '../report/reliability';
+import { pairedDifferencesFigure } from '../report/paired_differences';
 import { exportFigure } from '../report/export';
 import { chromiumAvailable, closeBrowser } from '../report/browser';
 import type { PlotlyFigure } from '../report/figure';
@@ -15,6 +16,9 @@ import type { CalibrationResult } from '../metrics/calibration';
 import type { ReproduceConfig } from './config';
 import type { CellResult } from './run';
 import { cellCalibration } from './cell_calibration';
+import { ComparisonRow, comparisonRows, writeComparisons } from './comparisons';
+import { checksMarkdown, runChecks } from './checks';
+import { claims, pairedTable } from './claims';
 
 export interface ReportInput {
   outDir: string;
@@ -27,109 +31,20 @@ export interface ReportInput {
 }
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
-const pts = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} points`;
 
 /** Finds a finished cell. */
 function find(cells: CellResult[], defense: string, attack: string, eps?: number): CellResult | undefined {
   return cells.find((c) => !c.error && c.defense === defense && c.attack === attack && (eps === undefined || Math.abs(c.eps - eps) < 1e-9));
 }
 
-/** Plain statements about the results, each with the numbers behind it. */
+/** Plain statements about the results, each with the paired numbers behind it (see `claims`). */
 export function conclusions(config: ReproduceConfig, cells: CellResult[]): string[] {
-  const out: string[] = [];
-  const sapName = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1)?.name ?? config.defenses.find((d) => d.kind === 'sap')?.name;
-  const dense = config.defenses.find((d) => d.kind === 'dense')?.name;
-  const randomName = config.defenses.find((d) => d.kind === 'random')?.name;
-  const epsGrid = config.eps.filter((e) => e > 0);
-  if (!sapName || !dense) return ['The protocol has no dense/SAP pair to compare.'];
-  const cleanDense = find(cells, dense, 'clean');
-  const cleanSap = find(cells, sapName, 'clean');
-  if (cleanDense && cleanSap) {
-    const d = cleanSap.accuracy - cleanDense.accuracy;
-    out.push(
-      `**Clean accuracy.** ${dense} ${pct(cleanDense.accuracy)}, ${sapName} ${pct(cleanSap.accuracy)} (${pts(d)}). ` +
-        (Math.abs(d) <= 0.02 ? 'Held: SAP costs little clean accuracy without fine-tuning, as the paper reports.' : d < 0 ? 'SAP costs clean accuracy here.' : 'SAP does not cost clean accuracy here.'),
-    );
-    out.push(`**Calibration (clean).** ECE ${dense} ${pct(cleanDense.ece)}, ${sapName} ${pct(cleanSap.ece)}; NLL ${cleanDense.nll.toFixed(3)} vs ${cleanSap.nll.toFixed(3)}; Brier ${cleanDense.brier.toFixed(3)} vs ${cleanSap.brier.toFixed(3)}.`);
-  }
-  const gainUnder = (denseAttack: string, sapAttack: string) =>
-    epsGrid
-      .map((eps) => {
-        const a = find(cells, dense, denseAttack, eps);
-        const b = find(cells, sapName, sapAttack, eps);
-        return a && b ? { eps, dense: a.accuracy, sap: b.accuracy, gain: b.accuracy - a.accuracy } : undefined;
-      })
-      .filter((g): g is { eps: number; dense: number; sap: number; gain: number } => g !== undefined);
-  const describeGains = (g: ReturnType<typeof gainUnder>) => g.map((x) => `eps ${x.eps}: ${pct(x.dense)} → ${pct(x.sap)} (${pts(x.gain)})`).join('; ');
-  const fgsm = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) === 1)?.name;
-  const fgsmMc = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) > 1);
-  for (const [name, label, paper] of [
-    [fgsm, 'FGSM, one-sample gradient', ''],
-    [fgsmMc?.name, `The paper's attack (FGSM with the gradient averaged over ${fgsmMc?.eotSamples} Monte-Carlo samples)`, ' The paper reports about +12 points for SAP-100 at lambda = 1 (of 255) on CIFAR-10.'],
-  ] as const) {
-    if (!name) continue;
-    const g = gainUnder(name, name);
-    if (!g.length) continue;
-    const best = g.reduce((p, q) => (q.gain > p.gain ? q : p));
-    out.push(
-      `**${label}.** ${dense} vs ${sapName}: ${describeGains(g)}. ` +
-        (best.gain > 0.02 ? `Held: SAP gains up to ${pts(best.gain)} (at eps ${best.eps}) under this attack.` : 'Did not hold: no clear gain under this attack.') +
-        paper,
-    );
-  }
-  const pgd = config.attacks.find((a) => a.method === 'pgd' && !a.bpda && (a.eotSamples ?? 1) === 1)?.name;
-  const pgdEot = config.attacks.find((a) => a.method === 'pgd' && !a.bpda && (a.eotSamples ?? 1) > 1)?.name;
-  const bpda = config.attacks.find((a) => a.bpda)?.name;
-  if (pgd && pgdEot) {
-    const g = gainUnder(pgd, pgdEot);
-    if (g.length) {
-      const last = g[g.length - 1];
-      out.push(
-        `**Adaptive attack (PGD with EOT on ${sapName}, against plain PGD on ${dense}).** ${describeGains(g)}. ` +
-          (g.every((x) => x.gain < 0.05)
-            ? 'The gain does not survive the adaptive attack: what SAP buys against the paper\'s attack is largely gone once gradients are averaged over its randomness,'
-            : `Part of the gain survives (${pts(last.gain)} at eps ${last.eps}),`) +
-          ' in line with Athalye et al. (2018), who report 9% accuracy at eps 0.015 and 0% at 0.031 on CIFAR-10 with EOT.',
-      );
-    }
-  }
-  if (pgd && bpda) {
-    const g = gainUnder(pgd, bpda);
-    if (g.length) out.push(`**BPDA (SAP treated as the identity in the backward pass).** ${describeGains(g)}. The erratum (Dhillon and Carlini, 2020) reports that BPDA brings SAP to about 0.1% on CIFAR-10.`);
-  }
-  const squareName = config.attacks.find((a) => a.method === 'square')?.name;
-  if (squareName) {
-    const rowsOut: string[] = [];
-    let masking = false;
-    for (const eps of epsGrid) {
-      const sq = find(cells, sapName, squareName, eps);
-      if (!sq) continue;
-      const grads = cells.filter((c) => !c.error && c.defense === sapName && Math.abs(c.eps - eps) < 1e-9 && config.attacks.find((a) => a.name === c.attack && a.method !== 'square'));
-      if (!grads.length) continue;
-      const best = grads.reduce((p, q) => (q.accuracy < p.accuracy ? q : p));
-      rowsOut.push(`eps ${eps}: Square ${pct(sq.accuracy)}, strongest gradient attack ${best.attack} ${pct(best.accuracy)}`);
-      if (sq.accuracy + 0.02 < best.accuracy) masking = true;
-    }
-    if (rowsOut.length) {
-      out.push(
-        `**Gradient-free check (Square on ${sapName}).** ${rowsOut.join('; ')}. ` +
-          (masking
-            ? 'Square beats every gradient attack at some eps: a sign of gradient masking — the gradient attacks overstate SAP\'s robustness there.'
-            : 'The gradient attacks are at least as strong as Square at every eps: no sign that they are fooled by masked gradients at this query budget.'),
-      );
-    }
-  }
-  if (randomName && pgd) {
-    const r = find(cells, randomName, 'clean');
-    if (r && cleanSap) out.push(`**Sampling by magnitude vs uniform random pruning** (same expected number of survivors): clean ${sapName} ${pct(cleanSap.accuracy)}, ${randomName} ${pct(r.accuracy)}.`);
-  }
-  const failed = cells.filter((c) => c.error);
-  if (failed.length) out.push(`**Failed cells (${failed.length}).** ${failed.map((c) => `${c.key}: ${c.error}`).join('; ')}`);
-  return out;
+  const rows = comparisonRows(config, cells);
+  return claims(config, cells, rows, runChecks(config, cells, {}, rows));
 }
 
 function accuracyTable(config: ReproduceConfig, cells: CellResult[]): string {
-  const eps = config.eps;
+  const eps = [...new Set([...config.eps, ...config.attacks.flatMap((a) => a.eps ?? [])])].sort((a, b) => a - b);
   const head = `| defense | attack | ${eps.map((e) => `eps ${e}`).join(' | ')} |\n|---|---|${eps.map(() => '---').join('|')}|`;
   const lines: string[] = [];
   for (const d of config.defenses) {
@@ -177,18 +92,42 @@ function protocolText(config: ReproduceConfig, run: Record<string, unknown>): st
   ].join('\n');
 }
 
+/** The "Paired comparisons" section: the SAP defense at r/N = 1 against dense and random pruning. */
+function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): string[] {
+  const sap = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1) ?? config.defenses.find((d) => d.kind === 'sap');
+  if (!sap) return [];
+  const refs = config.defenses.filter((d) => d.kind === 'dense' || (d.kind === 'random' && d.sampleFraction === sap.sampleFraction)).map((d) => d.name);
+  const table = pairedTable(comparisons, sap.name, refs);
+  if (!table) return [];
+  return [
+    '## Paired comparisons',
+    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0. Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack. Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
+    '',
+    table,
+    '',
+  ];
+}
+
 /** Writes the figures and `summary.md`. */
 export async function writeReport(input: ReportInput): Promise<void> {
   const { outDir, config, cells, rows } = input;
+  const comparisons = comparisonRows(config, cells);
+  writeComparisons(comparisons, outDir);
+  const checks = runChecks(config, cells, {}, comparisons);
+  writeFileAtomic(path.join(outDir, 'checks.json'), JSON.stringify(checks, null, 1) + '\n');
   const figDir = path.join(outDir, 'figures');
   const written: { name: string; files: string[] }[] = [];
   let figureNote = '';
   if (input.figures) {
     const figures: [string, PlotlyFigure][] = [];
-    const curveRows = rows.filter((r) => r.attack !== 'clean');
+    // Attacks with their own eps (large-eps sanity checks) would stretch the shared eps axis.
+    const ownEps = new Set(config.attacks.filter((a) => a.eps).map((a) => a.name));
+    const curveRows = rows.filter((r) => r.attack !== 'clean' && !ownEps.has(r.attack));
     if (curveRows.length) figures.push(['accuracy_vs_eps', accuracyVsEpsFigure(curveRows, { title: `Accuracy under attack (Fashion-MNIST, n = ${config.n})` })]);
-    const sapName = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1)?.name ?? config.defenses.find((d) => d.kind === 'sap')?.name;
     const dense = config.defenses.find((d) => d.kind === 'dense')?.name;
+    const diffs = comparisons.filter((r) => r.kind === 'defense' && r.reference === dense && r.attack !== 'clean' && !ownEps.has(r.attack));
+    if (diffs.length) figures.push(['paired_differences', pairedDifferencesFigure(diffs, { title: `Paired accuracy difference, defense − ${dense} on the same ${config.n} images (95% Newcombe intervals)` })]);
+    const sapName = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1)?.name ?? config.defenses.find((d) => d.kind === 'sap')?.name;
     const rel: Record<string, CalibrationResult> = {};
     for (const name of [dense, sapName]) {
       const c = name ? find(cells, name, 'clean') : undefined;
@@ -227,7 +166,13 @@ export async function writeReport(input: ReportInput): Promise<void> {
     protocolText(config, input.run),
     '',
     '## What held and what did not',
-    ...conclusions(config, cells).map((c) => `- ${c}`),
+    ...claims(config, cells, comparisons, checks).map((c) => `- ${c}`),
+    '',
+    ...pairedSection(config, comparisons),
+    '## Robustness checklist',
+    'Checks after Carlini et al. (2019), Athalye et al. (2018) and AutoAttack\'s advice for randomised defenses, on paired comparisons of the same images (a check fails when a comparison in the wrong direction is significant after Holm\'s correction over the check; it warns when one is only nominally significant or when the protocol lacks the attack it needs). Evidence per item: `checks.json`.',
+    '',
+    checksMarkdown(checks),
     '',
     '## Accuracy under attack',
     accuracyTable(config, cells),
@@ -239,7 +184,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     ...(figureLines.length ? figureLines : ['(none)']),
     figureNote ? `\n${figureNote}` : '',
     '',
-    `Tables: \`results.csv\`, \`results.json\`; per-cell records (with per-example correctness): \`cells/\`; versions and timings: \`run.json\`.`,
+    `Tables: \`results.csv\`, \`results.json\`; paired comparisons: \`comparisons.csv\`, \`comparisons.json\`; checklist: \`checks.json\`; per-cell records (with per-example correctness): \`cells/\`; versions and timings: \`run.json\`.`,
     '',
   ].join('\n');
   writeFileAtomic(path.join(outDir, 'summary.md'), md);

@@ -19,7 +19,7 @@ import { calibration, CalibrationResult } from '../metrics/calibration';
 import { makeResultRow, ResultRow, writeResults } from '../report/table';
 import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
-import { AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
+import { attackEps, AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
 import { writeReport } from './report';
 import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from './run_folder';
 
@@ -140,7 +140,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   try {
     grid: for (const { defense, attack } of gridPairs(config)) {
       const stage = `${defense.name} × ${attack?.name ?? 'clean'}`;
-      const epsList = attack ? config.eps.filter((e) => e > 0) : [0];
+      const epsList = attack ? attackEps(config, attack) : [0];
       const pending = epsList.filter((eps) => !readCell(cellsDir, cellKey(defense.name, attack?.name ?? 'clean', eps)));
       for (const eps of epsList.filter((e) => !pending.includes(e))) {
         cells.push(readCell(cellsDir, cellKey(defense.name, attack?.name ?? 'clean', eps))!);
@@ -150,6 +150,9 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
       const ts = Date.now();
       const defended = buildDefense(net, defense, config.seed);
       const stochastic = defense.kind !== 'dense';
+      // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
+      const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
+      const source = sourceSpec ? buildDefense(net, sourceSpec, config.seed) : undefined;
       const bar = new Progress(stage, pending.length * batches, options.progress);
       for (const eps of pending) {
         const key = cellKey(defense.name, attack?.name ?? 'clean', eps);
@@ -158,7 +161,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
         try {
           const probsParts: tf.Tensor2D[] = [];
           const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
-          const attackFn = attack ? buildAttack(attack, stochastic, (st) => addStats(stats, st)) : undefined;
+          const attackFn = attack ? buildAttack(attack, sourceSpec ? sourceSpec.kind !== 'dense' : stochastic, (st) => addStats(stats, st)) : undefined;
           try {
             for (let b = 0; b < batches; b++) {
               const start = b * config.batchSize;
@@ -168,9 +171,11 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
               const cellSeed = deriveSeed(config.seed, key, b);
               let input = xb;
               if (attackFn && eps > 0) {
-                const target = attack!.bpda && defended.bpda ? defended.bpda : defended.model;
-                target.reseed?.(deriveSeed(cellSeed, 'attack-model'));
-                input = await attackFn(target, xb, yb, { eps, seed: cellSeed });
+                const target = source ? source.model : attack!.bpda && defended.bpda ? defended.bpda : defended.model;
+                // Transfer examples depend only on the source, so every defense sees the same images.
+                const attackSeed = source ? deriveSeed(config.seed, 'transfer', attack!.name, eps, b) : cellSeed;
+                target.reseed?.(deriveSeed(attackSeed, 'attack-model'));
+                input = await attackFn(target, xb, yb, { eps, seed: attackSeed });
               }
               probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
               if (input !== xb) input.dispose();

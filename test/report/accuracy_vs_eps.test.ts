@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyVsEpsFigure, figureAxis, PlotlyFigure, ResultRow, THEME, wilsonInterval } from 'saplab';
+import { accuracyVsEpsFigure, defenseColor, figureAxis, PlotlyFigure, ResultRow, THEME, wilsonInterval } from 'saplab';
 
 function row(defense: string, attack: string, eps: number, correct: number, extra: Partial<ResultRow> = {}): ResultRow {
   const n = 100;
@@ -63,9 +63,17 @@ describe('accuracyVsEpsFigure', () => {
   it('keeps colours and markers per defense across panels, and one legend entry each', () => {
     const fig = accuracyVsEpsFigure(rows);
     const [d1, s1, d2, s2] = lines(fig);
-    expect((d1.line as { color: string }).color).toBe(THEME.colors[0]);
-    expect((s1.line as { color: string }).color).toBe(THEME.colors[1]);
-    expect((d2.line as { color: string }).color).toBe(THEME.colors[0]);
+    // Lines are defenses: each keeps its defense's colour (dense black), whatever its position.
+    expect((d1.line as { color: string }).color).toBe(defenseColor('dense'));
+    expect((s1.line as { color: string }).color).toBe(defenseColor('sap'));
+    expect((d2.line as { color: string }).color).toBe(defenseColor('dense'));
+    const reordered = lines(accuracyVsEpsFigure([...rows].reverse()));
+    expect((reordered.find((t) => t.name === 'dense')!.line as { color: string }).color).toBe(defenseColor('dense'));
+    // Lines that are not defenses take the theme's colours in order, unless colorOf says otherwise.
+    const bySeed = lines(accuracyVsEpsFigure(rows, { lineBy: (r) => `${r.defense} seed`, colorOf: (_l, _r, i) => THEME.colors[7 - i] }));
+    expect((bySeed[0].line as { color: string }).color).toBe(THEME.colors[7]);
+    const byAttack = lines(accuracyVsEpsFigure(rows, { lineBy: 'attack', panelBy: 'defense' }));
+    expect((byAttack[1].line as { color: string }).color).toBe(THEME.colors[1]);
     expect((d1.marker as { symbol: string }).symbol).not.toBe((s1.marker as { symbol: string }).symbol);
     expect([d1, s1, d2, s2].map((t) => t.showlegend)).toEqual([true, true, false, false]);
   });

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { figureDocument, figureHtml, learningCurvesFigure, plotlyBundlePath, plotlyLoaderHtml, plotlyVersion } from 'saplab';
+import { figureDocument, figureHtml, learningCurvesFigure, plotlyBundlePath, plotlyFullBundlePath, plotlyLoaderHtml, plotlyVersion } from 'saplab';
 import { haveChromium, loadAndWaitForPlots, openBrowser } from './chromium_page';
 
 const fig = learningCurvesFigure({ 'tricky </script><b>name': [3, 2, 1.5, 1.2] }, { reference: { value: 1, name: 'game value' }, width: 500, height: 300 });
@@ -13,6 +13,10 @@ describe('figure HTML (pure)', () => {
   it('inlines the whole plotly.js bundle in the loader, behind a guard', () => {
     const loader = plotlyLoaderHtml();
     expect(loader.length).toBeGreaterThan(fs.statSync(plotlyBundlePath()).size * 0.99);
+    // The build minifies plotly.js-dist once; the loader carries that copy, under half the original.
+    expect(plotlyBundlePath()).toMatch(/dist[\\/]vendor[\\/]plotly\.min\.js$/);
+    expect(loader.length).toBeLessThan(fs.statSync(plotlyFullBundlePath()).size * 0.5);
+    expect(loader.length).toBeLessThan(6e6);
     expect(loader).toContain(`data-plotly-version="${plotlyVersion()}"`);
     expect(loader).toContain('if (!w.__saplabPlotly)');
     expect(loader).toContain('(function (define, module, exports, require) {');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OKABE_ITO, THEME, themeColor, themedLayout, withAlpha } from 'saplab';
+import { DEFENSE_COLORS, defenseColor, OKABE_ITO, THEME, themeColor, themedLayout, withAlpha } from 'saplab';
 
 describe('theme', () => {
   it('uses the eight Okabe–Ito colours', () => {
@@ -22,5 +22,23 @@ describe('theme', () => {
     expect(l.yaxis2).toMatchObject({ gridcolor: THEME.gridColor });
     expect(l.margin).toMatchObject({ t: 10, l: 64 });
     expect(l.width).toBe(300);
+  });
+
+  it('gives each defense one colour by name, stable across calls', () => {
+    expect(defenseColor('dense')).toBe(OKABE_ITO.black);
+    expect(defenseColor('SAP-100')).toBe(OKABE_ITO.vermillion);
+    expect(defenseColor('random-100')).toBe(OKABE_ITO.blue);
+    // The named presets' defenses have distinct colours.
+    const named = ['dense', 'SAP-10', 'SAP-50', 'SAP-100', 'SAP-200', 'random-100'];
+    expect(new Set(named.map(defenseColor)).size).toBe(named.length);
+    for (const c of Object.values(DEFENSE_COLORS)) expect(THEME.colors).toContain(c);
+    // Unknown names: a palette colour (never the undefended model's black), the same every time.
+    for (const name of ['gaussian-0.1', 'dropout-50', 'adv-trained', 'x']) {
+      const c = defenseColor(name);
+      expect(THEME.colors).toContain(c);
+      expect(c).not.toBe(OKABE_ITO.black);
+      expect(defenseColor(name)).toBe(c);
+    }
+    expect(new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(defenseColor)).size).toBeGreaterThan(1);
   });
 });

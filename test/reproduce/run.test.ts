@@ -6,6 +6,8 @@ import { runReproduce } from '../../lib/reproduce/run';
 import { buildConfig, ReproduceConfig } from '../../lib/reproduce/config';
 import { main } from '../../lib/cli/main';
 import { readResults } from 'saplab';
+import type { ComparisonRow } from '../../lib/reproduce/comparisons';
+import type { CheckResult } from '../../lib/reproduce/checks';
 
 function tiny(): ReproduceConfig {
   return buildConfig('quick', {
@@ -62,7 +64,7 @@ describe('reproduce', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-quick-'));
     const r = await cli(['reproduce', '--quick', '--out', out]);
     expect(r.code, r.err).toBe(0);
-    for (const f of ['results.csv', 'results.json', 'summary.md', 'run.json', 'config.json', 'figures/accuracy_vs_eps.html', 'figures/reliability_clean.html']) {
+    for (const f of ['results.csv', 'results.json', 'comparisons.csv', 'comparisons.json', 'checks.json', 'summary.md', 'run.json', 'config.json', 'figures/accuracy_vs_eps.html', 'figures/reliability_clean.html']) {
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     }
     const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
@@ -76,13 +78,44 @@ describe('reproduce', () => {
     expect(rows.filter((x) => x.attack === 'clean').length).toBe(config.defenses.length);
     for (const a of config.attacks) {
       const mine = rows.filter((x) => x.attack === a.name);
-      expect(mine.length % config.eps.length, a.name).toBe(0);
+      // Each (defense, attack) line: the clean accuracy at eps 0, then the attack's own eps or the grid's.
+      expect(mine.length % (a.eps ? a.eps.length + 1 : config.eps.length), a.name).toBe(0);
       expect(mine.length).toBeGreaterThan(0);
+    }
+    // Paired comparisons: CSV and JSON agree; defense rows against dense and against random pruning, attack rows.
+    const comparisons = JSON.parse(fs.readFileSync(path.join(out, 'comparisons.json'), 'utf8')) as ComparisonRow[];
+    const csvLines = fs.readFileSync(path.join(out, 'comparisons.csv'), 'utf8').trim().split('\n');
+    expect(csvLines[0]).toBe('kind,defense,attack,reference,referenceAttack,eps,n,accuracy,referenceAccuracy,diff,low,high,pValue,discordant,onlyA,onlyB,nToResolve');
+    expect(csvLines.length - 1).toBe(comparisons.length);
+    for (const c of comparisons) {
+      expect(c.n).toBe(config.n);
+      expect(c.diff).toBeCloseTo(c.accuracy - c.referenceAccuracy, 9);
+      expect(c.low).toBeLessThanOrEqual(c.diff + 1e-12);
+      expect(c.high).toBeGreaterThanOrEqual(c.diff - 1e-12);
+      expect(c.pValue > 0 && c.pValue <= 1).toBe(true);
+      expect(c.discordant).toBe(c.onlyA + c.onlyB);
+    }
+    for (const a of ['clean', 'FGSM-MC', 'PGD-EOT', 'BPDA', 'Transfer-PGD']) {
+      expect(comparisons.some((c) => c.kind === 'defense' && c.defense === 'SAP-100' && c.reference === 'dense' && c.attack === a), a).toBe(true);
+      expect(comparisons.some((c) => c.kind === 'defense' && c.defense === 'SAP-100' && c.reference === 'random-100' && c.attack === a), a).toBe(true);
+    }
+    expect(comparisons.some((c) => c.kind === 'attack' && c.attack === 'PGD-EOT' && c.referenceAttack === 'PGD-EOT-2x-steps')).toBe(true);
+    expect(comparisons.some((c) => c.kind === 'attack' && c.attack === 'Square')).toBe(true);
+    // The checklist: every check present with a verdict and a one-line summary.
+    const checks = JSON.parse(fs.readFileSync(path.join(out, 'checks.json'), 'utf8')) as CheckResult[];
+    expect(checks.map((c) => c.id)).toEqual(['monotone-eps', 'large-eps', 'more-effort', 'gradient-free', 'transfer', 'adaptive-vs-paper', 'non-finite-gradients']);
+    for (const c of checks) {
+      expect(['pass', 'warn', 'fail']).toContain(c.status);
+      expect(c.summary).not.toMatch(/^Not checked/);
+      expect(c.evidence.length, c.id).toBeGreaterThan(0);
     }
     for (const x of rows) expect(x.accuracy >= 0 && x.accuracy <= 1).toBe(true);
     const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
     for (const a of config.attacks) expect(summary).toContain(a.name);
     expect(summary).toMatch(/What held and what did not/);
+    expect(summary).toMatch(/## Robustness checklist/);
+    expect(summary).toMatch(/interval excludes 0|not distinguishable at n = 64/);
+    for (const c of checks) expect(summary).toContain(c.title);
     if (fs.existsSync(path.join(out, 'figures', 'accuracy_vs_eps.png'))) {
       const png = fs.readFileSync(path.join(out, 'figures', 'accuracy_vs_eps.png'));
       expect(png.subarray(1, 4).toString()).toBe('PNG');

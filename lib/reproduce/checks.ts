@@ -1,0 +1,319 @@
+/**
+ * The robustness-evaluation checklist run on every reproduction, written to `checks.json` and a
+ * section of `summary.md`. Each check is `pass`, `warn` or `fail`, with its evidence (the cells
+ * and numbers it looked at). The checks follow Carlini et al., *On Evaluating Adversarial
+ * Robustness* (arXiv:1902.06705, 2019, section 5), Athalye, Carlini & Wagner, *Obfuscated
+ * Gradients Give a False Sense of Security* (ICML 2018, section 3.1) and Croce & Hein's advice for
+ * randomised defenses (AutoAttack, ICML 2020):
+ *
+ * 1. `monotone-eps`: accuracy does not rise with eps for any (defense, attack) beyond noise.
+ * 2. `large-eps`: at a large eps (≥ `largeEps`) every defense falls to about 0%.
+ * 3. `more-effort`: 2x steps or 2x EOT samples do not make an attack weaker beyond noise.
+ * 4. `gradient-free`: the gradient-free attack (Square) is not stronger than the strongest
+ *    white-box gradient attack (a sign of masked gradients).
+ * 5. `transfer`: examples crafted on the dense model are not stronger than the white-box attacks.
+ * 6. `adaptive-vs-paper`: the adaptive attacks are at least as strong as the paper's attack.
+ * 7. `non-finite-gradients`: non-finite gradient draws are counted; a run with many is flagged.
+ *
+ * "Beyond noise" is decided on paired comparisons of the same images (exact McNemar, Newcombe
+ * interval): a check fails when a comparison goes the wrong way with a one-sided exact McNemar
+ * p-value below `alpha / 2` after Holm's correction over that check's comparisons (so the
+ * family-wise error is that of two-sided tests at `alpha`), and warns when one is only nominally
+ * significant (its 95% interval excludes 0) or when the run lacks the attack the check needs.
+ */
+import { wilsonInterval } from '../metrics/accuracy';
+import { binomialHalfCdf } from '../metrics/paired';
+import type { ReproduceConfig } from './config';
+import { adaptiveAttacks, CellIndex, ComparisonRow, compareCells, comparisonRows, papersAttack } from './comparisons';
+import type { CellResult } from './run';
+
+/** Verdict of one check. */
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+/** One item of evidence: a comparison or a cell, with its numbers. */
+export interface CheckEvidence {
+  /** What was compared, e.g. `SAP-100 × PGD-EOT: eps 0.1 → 0.2`. */
+  what: string;
+  /** The numbers (accuracies, difference, interval, p-values, counts). */
+  values: Record<string, number | string | null>;
+  /** This item's own verdict. */
+  status: CheckStatus;
+}
+
+/** A check with its verdict and evidence. */
+export interface CheckResult {
+  id: string;
+  /** What the check asks, in one line. */
+  title: string;
+  status: CheckStatus;
+  /** One sentence: the verdict and the decisive numbers. */
+  summary: string;
+  evidence: CheckEvidence[];
+}
+
+/** Thresholds of the checklist. */
+export interface CheckOptions {
+  /** Family-wise error rate of a check's comparisons (two-sided level; Holm). Default 0.05. */
+  alpha?: number;
+  /** Cells at eps >= this count as "large eps". Default 0.3. */
+  largeEps?: number;
+  /** A large-eps cell passes at or below this accuracy. Default 0.05. */
+  largeEpsPass?: number;
+  /** A large-eps cell fails when the lower end of its Wilson interval is above this. Default 0.10. */
+  largeEpsFail?: number;
+  /** A run fails when more than this fraction of gradient draws is non-finite. Default 0.01. */
+  nonFiniteFail?: number;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
+
+/** Holm's step-down adjusted p-values (Holm, 1979), in the input order. */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+type Paired = Omit<ComparisonRow, 'kind'> & { label: string };
+
+function pairedValues(r: Paired, adjusted: number): Record<string, number | string | null> {
+  return {
+    accuracy: r.accuracy,
+    referenceAccuracy: r.referenceAccuracy,
+    diff: r.diff,
+    low: r.low,
+    high: r.high,
+    pValue: r.pValue,
+    oneSidedP: oneSided(r),
+    holmOneSidedP: adjusted,
+    discordant: r.discordant,
+    n: r.n,
+  };
+}
+
+/**
+ * A check over paired comparisons in which a *negative* `diff` is the bad direction
+ * (`accuracy < referenceAccuracy`); `bad` words one offending row.
+ */
+function pairedCheck(
+  id: string,
+  title: string,
+  rows: Paired[],
+  alpha: number,
+  missing: string,
+  bad: (r: Paired) => string,
+  passText: string,
+  extraWarn?: (r: Paired) => string | undefined,
+): CheckResult {
+  if (rows.length === 0) return { id, title, status: 'warn', summary: `Not checked: ${missing}`, evidence: [] };
+  const adjusted = holmAdjust(rows.map(oneSided));
+  const evidence: CheckEvidence[] = rows.map((r, i) => {
+    const wrongWay = r.diff < 0;
+    const status: CheckStatus = wrongWay && adjusted[i] < alpha / 2 ? 'fail' : wrongWay && r.high < 0 ? 'warn' : extraWarn?.(r) ? 'warn' : 'pass';
+    return { what: r.label, values: pairedValues(r, adjusted[i]), status };
+  });
+  const fails = rows.filter((_, i) => evidence[i].status === 'fail');
+  const warns = rows.filter((_, i) => evidence[i].status === 'warn');
+  if (fails.length) return { id, title, status: 'fail', summary: `${fails.map(bad).join('; ')} (significant after Holm's correction over ${rows.length} comparisons).`, evidence };
+  if (warns.length) {
+    const words = warns.map((r) => (r.diff < 0 ? `${bad(r)} (nominally significant only)` : extraWarn?.(r) ?? bad(r)));
+    return { id, title, status: 'warn', summary: `${words.join('; ')}.`, evidence };
+  }
+  return { id, title, status: 'pass', summary: `${passText} (${rows.length} paired comparisons).`, evidence };
+}
+
+/** One-sided exact McNemar p-value for the wrong direction (reference more accurate): `P(X <= onlyA)`, `X ~ Bin(discordant, 1/2)`. */
+function oneSided(r: Pick<Paired, 'onlyA' | 'discordant'>): number {
+  return binomialHalfCdf(r.onlyA, r.discordant);
+}
+
+function asPaired(a: CellResult, b: CellResult, label: string): Paired {
+  return { defense: a.defense, attack: a.attack, reference: b.defense, referenceAttack: b.attack, eps: a.eps, label, ...compareCells(a, b) };
+}
+
+function numberLabel(r: Paired): string {
+  return `${pct(r.accuracy)} vs ${pct(r.referenceAccuracy)}, ${pts(r.diff)} points [${pts(r.low)}, ${pts(r.high)}], p = ${r.pValue.toPrecision(2)}`;
+}
+
+/** Runs the seven checks on a run's cells; `comparisons` defaults to `comparisonRows(config, cells)`. */
+export function runChecks(config: ReproduceConfig, cells: readonly CellResult[], options: CheckOptions = {}, comparisons?: readonly ComparisonRow[]): CheckResult[] {
+  const alpha = options.alpha ?? 0.05;
+  const largeEps = options.largeEps ?? 0.3;
+  const largeEpsPass = options.largeEpsPass ?? 0.05;
+  const largeEpsFail = options.largeEpsFail ?? 0.1;
+  const nonFiniteFail = options.nonFiniteFail ?? 0.01;
+  const index = new CellIndex(cells);
+  const rows = comparisons ?? comparisonRows(config, cells);
+  const out: CheckResult[] = [];
+
+  // 1. Accuracy does not rise with eps: consecutive eps of each (defense, attack), clean at eps 0.
+  const rises: Paired[] = [];
+  for (const d of config.defenses) {
+    const clean = index.get(d.name, 'clean', 0);
+    for (const a of config.attacks) {
+      const chain = [clean, ...[...(a.eps ?? config.eps.filter((e) => e > 0))].sort((p, q) => p - q).map((e) => index.get(d.name, a.name, e))].filter((c): c is CellResult => !!c);
+      for (let i = 1; i < chain.length; i++) {
+        // diff = acc(smaller eps) − acc(larger eps): negative means accuracy rose with eps.
+        rises.push(asPaired(chain[i - 1], chain[i], `${d.name} × ${a.name}: eps ${chain[i - 1].eps} → ${chain[i].eps}`));
+      }
+    }
+  }
+  out.push(
+    pairedCheck(
+      'monotone-eps',
+      'Accuracy does not rise with eps for any (defense, attack) beyond noise',
+      rises,
+      alpha,
+      'no (defense, attack) was run at two eps.',
+      (r) => `${r.label}: accuracy rises ${pct(r.accuracy)} → ${pct(r.referenceAccuracy)} (${pts(-r.diff)} points [${pts(-r.high)}, ${pts(-r.low)}])`,
+      'No accuracy rises with eps beyond noise',
+    ),
+  );
+
+  // 2. Large eps: every defense falls to about 0%.
+  const large = index.all().filter((c) => c.attack !== 'clean' && c.eps >= largeEps - 1e-12);
+  if (large.length === 0) {
+    out.push({ id: 'large-eps', title: `At a large eps (≥ ${largeEps}) every defense falls to about 0%`, status: 'warn', summary: `Not checked: no attack ran at eps ≥ ${largeEps}.`, evidence: [] });
+  } else {
+    const evidence: CheckEvidence[] = [];
+    const defensesSeen = new Set<string>();
+    for (const d of config.defenses) {
+      const mine = large.filter((c) => c.defense === d.name);
+      if (!mine.length) continue;
+      defensesSeen.add(d.name);
+      const best = mine.reduce((p, q) => (q.accuracy < p.accuracy ? q : p));
+      const correct = Math.round(best.accuracy * best.n);
+      const w = wilsonInterval(correct, best.n);
+      const status: CheckStatus = best.accuracy <= largeEpsPass ? 'pass' : w.low > largeEpsFail ? 'fail' : 'warn';
+      evidence.push({ what: `${d.name} × ${best.attack} at eps ${best.eps}`, values: { accuracy: best.accuracy, low: w.low, high: w.high, n: best.n }, status });
+    }
+    const notRun = config.defenses.filter((d) => !defensesSeen.has(d.name)).map((d) => d.name);
+    const worst = evidence.some((e) => e.status === 'fail') ? 'fail' : evidence.some((e) => e.status === 'warn') || notRun.length ? 'warn' : 'pass';
+    const listed = evidence.map((e) => `${e.what}: ${pct(e.values.accuracy as number)}`).join('; ');
+    const summary =
+      worst === 'pass'
+        ? `Every defense falls to ≤ ${pct(largeEpsPass)}: ${listed}.`
+        : worst === 'fail'
+          ? `Accuracy stays clearly above 0% at a large eps — the attack is broken or gradients are masked: ${evidence.filter((e) => e.status === 'fail').map((e) => `${e.what}: ${pct(e.values.accuracy as number)} (Wilson low ${pct(e.values.low as number)})`).join('; ')}.`
+          : `${listed}${notRun.length ? `; not run at a large eps: ${notRun.join(', ')}` : ''}.`;
+    out.push({ id: 'large-eps', title: `At a large eps (≥ ${largeEps}) every defense falls to about 0%`, status: worst, summary, evidence });
+  }
+
+  // 3. More effort does not help the defense (and, if it helps the attacker, the base attack had not converged).
+  const effort = rows
+    .filter((r) => r.kind === 'attack' && config.attacks.find((a) => a.name === r.referenceAttack)?.variantOf === r.attack)
+    .map((r) => ({ ...r, label: `${r.defense}: ${r.attack} vs ${r.referenceAttack} at eps ${r.eps}` }));
+  // Here diff = acc(base) − acc(variant); negative: the variant is weaker.
+  out.push(
+    pairedCheck(
+      'more-effort',
+      'More attack effort (2x steps, 2x EOT samples) is not weaker beyond noise',
+      effort,
+      alpha,
+      'the protocol has no 2x-effort variant of an attack (`variantOf`).',
+      (r) => `${r.label}: the variant is weaker, ${numberLabel(r)}`,
+      'The 2x-effort variants are not weaker',
+      (r) => (r.low > 0 ? `${r.label}: the variant is stronger (${numberLabel(r)}): the base attack had not converged` : undefined),
+    ),
+  );
+
+  // 4. Gradient-free not stronger than the strongest gradient attack.
+  const square = new Set(config.attacks.filter((a) => a.method === 'square').map((a) => a.name));
+  const gf = rows.filter((r) => r.kind === 'attack' && square.has(r.attack)).map((r) => ({ ...r, label: `${r.defense} at eps ${r.eps}: ${r.attack} vs ${r.referenceAttack}` }));
+  // diff = acc(Square) − acc(best gradient); negative: Square is stronger.
+  out.push(
+    pairedCheck(
+      'gradient-free',
+      'The gradient-free attack is not stronger than the strongest gradient attack (masking)',
+      gf,
+      alpha,
+      'the protocol has no gradient-free attack with a gradient attack at the same eps.',
+      (r) => `${r.label}: Square is stronger, ${numberLabel(r)} — a sign of gradient masking`,
+      'Square is never stronger than the strongest gradient attack beyond noise',
+    ),
+  );
+
+  // 5. Transfer not stronger than white-box.
+  const transfer = new Set(config.attacks.filter((a) => a.transferFrom).map((a) => a.name));
+  const tr = rows.filter((r) => r.kind === 'attack' && transfer.has(r.attack)).map((r) => ({ ...r, label: `${r.defense} at eps ${r.eps}: ${r.attack} vs ${r.referenceAttack}` }));
+  out.push(
+    pairedCheck(
+      'transfer',
+      'A transfer attack from the dense model is not stronger than the white-box attacks',
+      tr,
+      alpha,
+      'the protocol has no transfer attack (`transferFrom`).',
+      (r) => `${r.label}: the transfer attack is stronger, ${numberLabel(r)} — the white-box gradients are not useful`,
+      'The transfer attack is never stronger than the best white-box attack beyond noise',
+    ),
+  );
+
+  // 6. Adaptive attacks at least as strong as the paper's attack.
+  const paper = papersAttack(config);
+  const adaptive = new Set(adaptiveAttacks(config).map((a) => a.name));
+  const ad = rows
+    .filter((r) => r.kind === 'attack' && paper && r.attack === paper.name && adaptive.has(r.referenceAttack))
+    .map((r) => ({ ...r, label: `${r.defense} at eps ${r.eps}: ${r.attack} vs ${r.referenceAttack}` }));
+  out.push(
+    pairedCheck(
+      'adaptive-vs-paper',
+      "The adaptive attacks are at least as strong as the paper's attack",
+      ad,
+      alpha,
+      "the protocol lacks the paper's attack or an adaptive (EOT/BPDA) attack on a shared defense and eps.",
+      (r) => `${r.label}: the adaptive attack is weaker, ${numberLabel(r)}`,
+      "The adaptive attacks are never weaker than the paper's attack beyond noise",
+    ),
+  );
+
+  // 7. Non-finite gradients.
+  const gradCells = index.all().filter((c) => c.gradientStats && c.gradientStats.draws > 0);
+  if (gradCells.length === 0) {
+    out.push({ id: 'non-finite-gradients', title: 'Non-finite gradients are counted; a run with many is flagged', status: 'warn', summary: 'Not checked: no gradient statistics were recorded.', evidence: [] });
+  } else {
+    let draws = 0;
+    let bad = 0;
+    const evidence: CheckEvidence[] = [];
+    const total: CheckEvidence = { what: `all ${gradCells.length} cells with gradient attacks`, values: {}, status: 'pass' };
+    evidence.push(total);
+    for (const c of gradCells) {
+      const s = c.gradientStats!;
+      draws += s.draws;
+      bad += s.nonFiniteDraws;
+      const flagged = s.nonFiniteDraws > 0 || s.noFiniteDraw > 0 || s.nonFiniteLogits > 0;
+      if (flagged) {
+        const frac = s.nonFiniteDraws / s.draws;
+        evidence.push({ what: c.key, values: { draws: s.draws, nonFiniteDraws: s.nonFiniteDraws, noFiniteDraw: s.noFiniteDraw, nonFiniteLogits: s.nonFiniteLogits, fraction: frac }, status: frac > nonFiniteFail || s.noFiniteDraw > 0 ? 'fail' : 'warn' });
+      }
+    }
+    const frac = bad / draws;
+    const status: CheckStatus = evidence.some((e) => e.status === 'fail') || frac > nonFiniteFail ? 'fail' : evidence.length > 1 ? 'warn' : 'pass';
+    total.values = { draws, nonFiniteDraws: bad, fraction: frac };
+    total.status = status;
+    const summary =
+      status === 'pass'
+        ? `No non-finite gradient in ${draws} draws over ${gradCells.length} cells.`
+        : `${bad} of ${draws} gradient draws (${(frac * 100).toFixed(2)}%) were non-finite, in ${evidence.length - 1} cells${status === 'fail' ? ` — above ${pct(nonFiniteFail)} in a cell, or a step with no finite draw: the gradient attacks there are unreliable` : ''}.`;
+    out.push({ id: 'non-finite-gradients', title: 'Non-finite gradients are counted; a run with many is flagged', status, summary, evidence });
+  }
+  return out;
+}
+
+const MARK: Record<CheckStatus, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail' };
+
+/** The checklist as a Markdown table (one row per check: verdict and its one-sentence evidence). */
+export function checksMarkdown(checks: readonly CheckResult[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    '| check | verdict | evidence |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${esc(c.title)} | ${MARK[c.status]} | ${esc(c.summary)} |`),
+  ].join('\n');
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { checksMarkdown, holmAdjust, runChecks, CheckResult } from '../../lib/reproduce/checks';
+import { checkConfig, cellsOf, flags, passingLayout } from './fixtures';
+
+const IDS = ['monotone-eps', 'large-eps', 'more-effort', 'gradient-free', 'transfer', 'adaptive-vs-paper', 'non-finite-gradients'];
+
+function statuses(checks: CheckResult[]): Record<string, string> {
+  return Object.fromEntries(checks.map((c) => [c.id, c.status]));
+}
+
+function run(changes: Record<string, [number, number] | string> = {}, stats = {}, config = checkConfig()) {
+  return runChecks(config, cellsOf(config, { ...passingLayout(), ...changes }, stats));
+}
+
+describe('holmAdjust', () => {
+  it('is the step-down Holm adjustment', () => {
+    const adj = holmAdjust([0.01, 0.04, 0.03]);
+    expect(adj[0]).toBeCloseTo(0.03, 12);
+    expect(adj[1]).toBeCloseTo(0.06, 12);
+    expect(adj[2]).toBeCloseTo(0.06, 12);
+    expect(holmAdjust([0.5, 0.9])).toEqual([1, 1]);
+    expect(holmAdjust([])).toEqual([]);
+  });
+});
+
+describe('runChecks', () => {
+  it('a sound evaluation passes all seven checks, each with evidence', () => {
+    const checks = run();
+    expect(checks.map((c) => c.id)).toEqual(IDS);
+    expect(statuses(checks)).toEqual(Object.fromEntries(IDS.map((id) => [id, 'pass'])));
+    for (const c of checks) expect(c.evidence.length, c.id).toBeGreaterThan(0);
+    const md = checksMarkdown(checks);
+    expect(md.split('\n')).toHaveLength(2 + IDS.length);
+    expect(md).toContain('✅ pass');
+  });
+
+  // Each constructed flaw fails exactly its own check.
+  it.each([
+    ['an accuracy that rises with eps', 'monotone-eps', { 'SAP-100|FGSM-MC|0.2': [0, 60] }],
+    ['a large-eps cell at 40%', 'large-eps', { 'SAP-100|PGD-EOT-large-eps|0.5': [0, 40] }],
+    ['a 2x-steps variant that is weaker', 'more-effort', { 'SAP-100|PGD-EOT-2x-steps|0.1': [0, 30] }],
+    ['a Square stronger than PGD', 'gradient-free', { 'SAP-100|Square|0.1': [0, 0], 'SAP-100|Square|0.2': [0, 0] }],
+    ['a transfer attack stronger than white-box', 'transfer', { 'SAP-100|Transfer-PGD|0.1': [30, 30], 'SAP-100|Transfer-PGD|0.2': [30, 30] }],
+    ["an adaptive attack weaker than the paper's", 'adaptive-vs-paper', { 'SAP-100|FGSM-MC|0.1': [0, 10], 'SAP-100|FGSM-MC|0.2': [0, 2], 'SAP-100|PGD-EOT|0.1': [0, 40], 'SAP-100|PGD-EOT|0.2': [0, 30] }],
+  ] as [string, string, Record<string, [number, number]>][])('%s fails %s', (_what, id, changes) => {
+    const checks = run(changes);
+    const s = statuses(checks);
+    expect(s[id], checks.find((c) => c.id === id)!.summary).toBe('fail');
+    expect(checks.find((c) => c.id === id)!.evidence.some((e) => e.status === 'fail')).toBe(true);
+  });
+
+  it('Square stronger than PGD is worded as a sign of masking, with the cells and numbers', () => {
+    const c = run({ 'SAP-100|Square|0.1': [0, 0] }).find((x) => x.id === 'gradient-free')!;
+    expect(c.status).toBe('fail');
+    expect(c.summary).toMatch(/SAP-100 at eps 0\.1: Square vs PGD-EOT-2x-steps: Square is stronger, 0\.0% vs 9\.0%.*masking/);
+  });
+
+  it('a rise with eps that is only nominally significant warns, not fails', () => {
+    // 8 more images right at eps 0.2 than at 0.1: one-sided p = 2^-8 ≈ 0.004, not below 0.025 after Holm over 24 comparisons.
+    const checks = run({ 'SAP-100|FGSM-MC|0.1': [0, 30], 'SAP-100|FGSM-MC|0.2': [0, 38] });
+    const c = checks.find((x) => x.id === 'monotone-eps')!;
+    expect(c.status).toBe('warn');
+    expect(c.summary).toMatch(/SAP-100 × FGSM-MC: eps 0\.1 → 0\.2: accuracy rises 30\.0% → 38\.0%.*nominally significant only/);
+  });
+
+  it('a small noisy rise passes', () => {
+    // Right on [0, 30) then [3, 35): 3 lost, 5 gained; p = 0.73.
+    expect(statuses(run({ 'SAP-100|FGSM-MC|0.1': [0, 30], 'SAP-100|FGSM-MC|0.2': [3, 35] }))['monotone-eps']).toBe('pass');
+  });
+
+  it('large eps: ≤ 5% passes, 8% warns (not clearly above 10%), 40% fails', () => {
+    expect(statuses(run({ 'SAP-100|PGD-EOT-large-eps|0.5': [0, 5] }))['large-eps']).toBe('pass');
+    expect(statuses(run({ 'SAP-100|PGD-EOT-large-eps|0.5': [0, 8] }))['large-eps']).toBe('warn');
+    const c = run({ 'random-100|PGD-EOT-large-eps|0.5': [0, 40] }).find((x) => x.id === 'large-eps')!;
+    expect(c.status).toBe('fail');
+    expect(c.summary).toMatch(/random-100 × PGD-EOT-large-eps at eps 0\.5: 40\.0%/);
+  });
+
+  it('a 2x variant that is clearly stronger warns that the base attack had not converged', () => {
+    const c = run({ 'SAP-100|PGD-EOT-2x-steps|0.1': [0, 0] }).find((x) => x.id === 'more-effort')!;
+    expect(c.status).toBe('warn');
+    expect(c.summary).toMatch(/had not converged/);
+  });
+
+  it('non-finite gradients: none passes, a few warn, many fail', () => {
+    expect(statuses(run())['non-finite-gradients']).toBe('pass');
+    const few = run({}, { 'SAP-100|PGD-EOT|0.1': { nonFiniteDraws: 3 } }).find((x) => x.id === 'non-finite-gradients')!;
+    expect(few.status).toBe('warn');
+    expect(few.evidence.slice(1)).toEqual([{ what: 'SAP-100__PGD-EOT__eps0.100000', values: expect.objectContaining({ nonFiniteDraws: 3, draws: 1000 }), status: 'warn' }]);
+    expect(statuses(run({}, { 'SAP-100|PGD-EOT|0.1': { nonFiniteDraws: 50 } }))['non-finite-gradients']).toBe('fail');
+    expect(statuses(run({}, { 'SAP-100|PGD-EOT|0.1': { noFiniteDraw: 1 } }))['non-finite-gradients']).toBe('fail');
+  });
+
+  it('a protocol without the attacks a check needs warns "Not checked"', () => {
+    const config = checkConfig();
+    config.attacks = config.attacks.filter((a) => !a.transferFrom && !a.variantOf && !a.eps && a.method !== 'square');
+    const layout = Object.fromEntries(Object.entries(passingLayout()).filter(([k]) => config.attacks.some((a) => k.includes(`|${a.name}|`)) || k.includes('|clean|')));
+    const checks = runChecks(config, cellsOf(config, layout));
+    expect(checks.map((c) => c.id)).toEqual(IDS);
+    const s = statuses(checks);
+    for (const id of ['large-eps', 'more-effort', 'gradient-free', 'transfer']) {
+      expect(s[id], id).toBe('warn');
+      expect(checks.find((c) => c.id === id)!.summary).toMatch(/^Not checked/);
+    }
+    expect(s['monotone-eps']).toBe('pass');
+    expect(s['adaptive-vs-paper']).toBe('pass');
+  });
+
+  it('ignores failed cells', () => {
+    const config = checkConfig();
+    const cells = cellsOf(config, passingLayout());
+    const bad = cells.find((c) => c.key === 'SAP-100__Square__eps0.100000')!;
+    Object.assign(bad, { error: 'boom', correct: flags(0, 0), accuracy: 0 });
+    expect(statuses(runChecks(config, cells))['gradient-free']).toBe('pass');
+  });
+});
