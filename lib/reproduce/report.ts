@@ -101,7 +101,7 @@ function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): s
   if (!table) return [];
   return [
     '## Paired comparisons',
-    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0. Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack. Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
+    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0 (the interval decides what counts as shown; the exact McNemar test is a little more conservative, so an interval that just excludes 0 can come with p slightly above 0.05). Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack. Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
     '',
     table,
     '',

@@ -114,3 +114,16 @@ describe('runChecks', () => {
     expect(statuses(runChecks(config, cells))['gradient-free']).toBe('pass');
   });
 });
+
+describe('runChecks large-eps coverage', () => {
+  it('names defenses not attacked at a large eps without a verdict on them', () => {
+    const layout = passingLayout();
+    delete layout['random-100|PGD-EOT-large-eps|0.5'];
+    const c = run().find((x) => x.id === 'large-eps')!;
+    expect(c.summary).not.toMatch(/Not attacked/);
+    const config = checkConfig();
+    const partial = runChecks(config, cellsOf(config, layout)).find((x) => x.id === 'large-eps')!;
+    expect(partial.status).toBe('pass');
+    expect(partial.summary).toMatch(/Not attacked at a large eps \(no verdict\): random-100\.$/);
+  });
+});

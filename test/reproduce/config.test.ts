@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, ConfigError } from '../../lib/reproduce/config';
+import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, ConfigError, PRESETS, attackEps } from '../../lib/reproduce/config';
 
 describe('reproduce protocol', () => {
   it('presets are valid and cover every attack family the evaluation needs', () => {
@@ -39,5 +39,35 @@ describe('reproduce protocol', () => {
     const pairs = gridPairs(c);
     expect(pairs.filter((p) => !p.attack).map((p) => p.defense.name)).toEqual(c.defenses.map((d) => d.name));
     expect(pairs.some((p) => p.attack?.bpda && p.defense.kind === 'dense')).toBe(false);
+  });
+
+  it('every preset carries the attacks the checklist needs, at a small share of the default cost', () => {
+    for (const p of Object.keys(PRESETS)) {
+      const c = presetConfig(p);
+      expect(c.attacks.some((a) => a.transferFrom === 'dense'), p).toBe(true);
+      expect(c.attacks.some((a) => (a.eps ?? []).some((e) => e >= 0.3)), p).toBe(true);
+      const variants = c.attacks.filter((a) => a.variantOf);
+      expect(variants.map((v) => v.name).sort(), p).toEqual(['PGD-EOT-2x-EOT', 'PGD-EOT-2x-steps']);
+      const base = c.attacks.find((a) => a.name === 'PGD-EOT')!;
+      expect(variants.find((v) => v.name === 'PGD-EOT-2x-steps')!.steps).toBe(2 * base.steps!);
+      expect(variants.find((v) => v.name === 'PGD-EOT-2x-EOT')!.eotSamples).toBe(2 * base.eotSamples!);
+    }
+    const d = presetConfig('default');
+    const withoutChecks = { ...d, attacks: d.attacks.filter((a) => !a.transferFrom && !a.variantOf && !a.eps) };
+    expect(gridCost(d) / gridCost(withoutChecks)).toBeLessThan(1.3);
+    // A transfer attack is not run against its own source, and an attack's own eps replace the grid's.
+    expect(gridPairs(d).some((p) => p.attack?.transferFrom === p.defense.name)).toBe(false);
+    expect(attackEps(d, d.attacks.find((a) => a.name === 'PGD-EOT-large-eps')!)).toEqual([0.5]);
+    expect(attackEps(d, d.attacks.find((a) => a.name === 'PGD')!)).toEqual(d.eps.filter((e) => e > 0));
+  });
+
+  it('rejects bad eps, transferFrom and variantOf keys', () => {
+    const pgd = { name: 'x', method: 'pgd' } as const;
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, eps: [0] }] })).toThrow(/attacks\[0\]\.eps/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, eps: [] }] })).toThrow(/attacks\[0\]\.eps/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, transferFrom: 'nope' }] })).toThrow(/transferFrom names an unknown defense "nope"/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'sq', method: 'square', transferFrom: 'dense' }] })).toThrow(/gradient attack/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'x' }] })).toThrow(/variantOf names an unknown attack "x"/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'y' }] })).toThrow(/variantOf/);
   });
 });
