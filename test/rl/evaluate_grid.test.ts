@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { returnVsEpsFigure, rlFigureRows, buildRlConfig, runRlEvaluate, rlComparisons, rlConclusions, rlResultRows, RL_PRESETS, rlGridPairs, type RlEvaluateConfig, type RlCell } from 'saplab';
+import { buildRlConfig, runRlEvaluate, rlComparisons, rlResultRows, type RlEvaluateConfig, type RlCell } from 'saplab';
 
 function tiny(): RlEvaluateConfig {
   return buildRlConfig('quick', {
@@ -20,23 +20,6 @@ function tiny(): RlEvaluateConfig {
 }
 
 const quiet = { progress: { mode: 'off' as const }, figures: false, log: () => {} };
-
-describe('rl evaluate config', () => {
-  it('presets are valid; overrides are checked and errors name the key', () => {
-    for (const p of Object.keys(RL_PRESETS) as ('quick' | 'default')[]) expect(() => buildRlConfig(p)).not.toThrow();
-    expect(buildRlConfig('quick', { eps: [0.4, 0, 0.2, 0.2] }).eps).toEqual([0, 0.2, 0.4]);
-    expect(() => buildRlConfig('quick', { epz: [1] } as never)).toThrow(/unknown config key "epz"/);
-    expect(() => buildRlConfig('quick', { episodes: 0 })).toThrow(/episodes must be a positive integer/);
-    expect(() => buildRlConfig('quick', { eps: [2] })).toThrow(/eps must be/);
-    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'square' as never }] })).toThrow(/attacks\[0\]\.method/);
-    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'fgsm', stepz: 1 } as never] })).toThrow(/unknown key "stepz" in attacks\[0\]/);
-    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'fgsm', only: ['nobody'] }] })).toThrow(/unknown agent "nobody"/);
-    expect(() => buildRlConfig('nope' as never)).toThrow(/unknown preset/);
-    // Clean first for every agent; FGSM-MC only against the stochastic agents.
-    const pairs = rlGridPairs(buildRlConfig('default')).map((p) => `${p.agent.name}/${p.attack?.name ?? 'clean'}`);
-    expect(pairs).toEqual(['dense/clean', 'dense/FGSM', 'dense/PGD-EOT', 'SAP-100/clean', 'SAP-100/FGSM', 'SAP-100/FGSM-MC', 'SAP-100/PGD-EOT', 'random-100/clean', 'random-100/FGSM', 'random-100/FGSM-MC', 'random-100/PGD-EOT']);
-  });
-});
 
 describe('rl evaluate grid', () => {
   it('resumes after a stop with the table of an uninterrupted run; paired comparisons; no leaks; other protocol refused', async () => {
@@ -83,30 +66,4 @@ describe('rl evaluate grid', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 240_000);
 
-  it('conclusions state held / not held from the numbers', () => {
-    const config = buildRlConfig('quick', { episodes: 4, eps: [0, 0.2] });
-    const cell = (agent: string, kind: RlCell['kind'], attack: string, eps: number, returns: number[]): RlCell => ({ key: `${agent}-${attack}-${eps}`, agent, kind, sampleFraction: kind === 'dense' ? null : 1, attack, eps, episodes: returns.length, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length, low: -1, high: 1, flipRate: 0, returns, seconds: 0 });
-    const ones = new Array(20).fill(1);
-    const minus = new Array(20).fill(-1);
-    const cells = [
-      cell('dense', 'dense', 'clean', 0, ones),
-      cell('SAP-100', 'sap', 'clean', 0, ones),
-      cell('dense', 'dense', 'FGSM', 0.2, minus),
-      cell('dense', 'dense', 'PGD-EOT', 0.2, minus),
-      cell('SAP-100', 'sap', 'FGSM', 0.2, ones),
-      cell('SAP-100', 'sap', 'FGSM-MC', 0.2, ones),
-      cell('SAP-100', 'sap', 'PGD-EOT', 0.2, minus),
-    ];
-    const conf = { ...config, agents: config.agents.slice(0, 2) };
-    const text = rlConclusions(conf, cells, rlComparisons(conf, cells)).join('\n');
-    expect(text).toMatch(/Held: SAP keeps more reward at eps 0.2/);
-    expect(text).toMatch(/The gain does not survive/);
-    // The figure: a panel per attack, the dense agent drawn in the FGSM-MC panel through its FGSM cells, returns on [-1, 1].
-    const fig = returnVsEpsFigure(conf, cells);
-    const y = fig.layout.yaxis as { range: number[]; tickformat?: string };
-    expect(y.range).toEqual([-1.05, 1.05]);
-    expect(y.tickformat).toBeUndefined();
-    const rows = rlFigureRows(conf, cells);
-    expect(rows.filter((r) => r.attack === 'FGSM-MC' && r.defense === 'dense').map((r) => [r.eps, r.accuracy])).toEqual([[0, 1], [0.2, -1]]);
-  });
 });

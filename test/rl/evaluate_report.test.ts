@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { buildRlConfig, returnVsEpsFigure, rlComparisons, rlConclusions, rlFigureRows, type RlCell } from 'saplab';
+
+describe('rl evaluate report', () => {
+  it('conclusions state held / not held from the numbers', () => {
+    const config = buildRlConfig('quick', { episodes: 4, eps: [0, 0.2] });
+    const cell = (agent: string, kind: RlCell['kind'], attack: string, eps: number, returns: number[]): RlCell => ({ key: `${agent}-${attack}-${eps}`, agent, kind, sampleFraction: kind === 'dense' ? null : 1, attack, eps, episodes: returns.length, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length, low: -1, high: 1, flipRate: 0, returns, seconds: 0 });
+    const ones = new Array(20).fill(1);
+    const minus = new Array(20).fill(-1);
+    const cells = [
+      cell('dense', 'dense', 'clean', 0, ones),
+      cell('SAP-100', 'sap', 'clean', 0, ones),
+      cell('dense', 'dense', 'FGSM', 0.2, minus),
+      cell('dense', 'dense', 'PGD-EOT', 0.2, minus),
+      cell('SAP-100', 'sap', 'FGSM', 0.2, ones),
+      cell('SAP-100', 'sap', 'FGSM-MC', 0.2, ones),
+      cell('SAP-100', 'sap', 'PGD-EOT', 0.2, minus),
+    ];
+    const conf = { ...config, agents: config.agents.slice(0, 2) };
+    const text = rlConclusions(conf, cells, rlComparisons(conf, cells)).join('\n');
+    expect(text).toMatch(/Held: SAP keeps more reward at eps 0.2/);
+    expect(text).toMatch(/The gain does not survive/);
+    // The figure: a panel per attack, the dense agent drawn in the FGSM-MC panel through its FGSM cells, returns on [-1, 1].
+    const fig = returnVsEpsFigure(conf, cells);
+    const y = fig.layout.yaxis as { range: number[]; tickformat?: string };
+    expect(y.range).toEqual([-1.05, 1.05]);
+    expect(y.tickformat).toBeUndefined();
+    const rows = rlFigureRows(conf, cells);
+    expect(rows.filter((r) => r.attack === 'FGSM-MC' && r.defense === 'dense').map((r) => [r.eps, r.accuracy])).toEqual([[0, 1], [0.2, -1]]);
+  });
+});
