@@ -16,6 +16,7 @@ import { pairedMeanDifference } from '../metrics/paired';
 import { deriveSeed } from '../seed';
 import type { RlEvaluateConfig } from './evaluate_config';
 import type { RlCell } from './evaluate_grid';
+import type { CheckEvidence, CheckResult, CheckStatus } from '../reproduce/checks';
 
 /** One row of `results.csv`. */
 export interface RlResultRow {
@@ -205,26 +206,67 @@ export function rlConclusions(config: RlEvaluateConfig, cells: RlCell[], compari
       out.push(`**SAP versus uniform random pruning** (${att.name}, same survival rate). ${sap} − ${random}: ${listing(rows)}. ${v.better.length ? `Magnitude-based sampling is ahead at eps ${v.better.map((r) => r.eps).join(', ')}.` : v.worse.length ? `Random pruning is ahead at eps ${v.worse.map((r) => r.eps).join(', ')}.` : 'No significant difference: the randomness, not SAP\'s choice of what to prune, is what the attack meets.'}`);
     }
   }
-  // Checks of the evaluation itself (Carlini et al. 2019).
-  const checks: string[] = [];
+  const checks = rlChecks(config, cells);
+  const failing = checks.filter((c) => c.status !== 'pass');
+  out.push(
+    failing.length
+      ? `**Checks of the evaluation** (\`checks.json\`). ${failing.map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.summary}`).join(' ')}`
+      : `**Checks of the evaluation** (\`checks.json\`). All pass: ${checks.map((c) => c.summary).join(' ')}`,
+  );
+  return out;
+}
+
+const worst = (statuses: CheckStatus[]): CheckStatus => (statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'pass');
+
+/**
+ * The checks of the evaluation itself (Carlini et al., "On Evaluating Adversarial Robustness",
+ * 2019), in the shape of `reproduce`'s `checks.json`:
+ * - `monotone`: an agent's return does not rise with eps beyond the intervals (fail) for any attack;
+ * - `adaptive-not-weaker`: against each stochastic agent the adaptive attack leaves no significantly
+ *   more reward than the paper's attack, paired over the same episodes (fail when the paired 95%
+ *   interval of adaptive − paper lies above 0);
+ * - `large-eps`: at the largest eps the adaptive attack drives every agent's mean return to −0.5 or
+ *   below (warn otherwise: the attack may be too weak).
+ */
+export function rlChecks(config: RlEvaluateConfig, cells: RlCell[]): CheckResult[] {
+  const epsGrid = config.eps.filter((e) => e > 0);
+  const paper = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) > 1);
+  const adaptive = config.attacks.find((a) => a.method === 'pgd' && (a.eotSamples ?? 1) > 1) ?? config.attacks.find((a) => a.method === 'pgd');
+  const out: CheckResult[] = [];
+  const mono: CheckEvidence[] = [];
   for (const a of config.agents) {
     for (const att of config.attacks) {
       const pts = [0, ...epsGrid].map((e) => rlCellFor(config, cells, a.name, att.name, e)).filter((c): c is RlCell => !!c);
-      for (let i = 1; i < pts.length; i++) if (pts[i].low > pts[i - 1].high) checks.push(`${a.name} × ${att.name}: the return rises from eps ${pts[i - 1].eps} to ${pts[i].eps} beyond the intervals`);
-    }
-    if (paper && adaptive) {
-      for (const e of epsGrid) {
-        const p = rlCellFor(config, cells, a.name, paper.name, e);
-        const q = rlCellFor(config, cells, a.name, adaptive.name, e);
-        if (p && q && q.low > p.high) checks.push(`${a.name} at eps ${e}: ${adaptive.name} leaves more reward than ${paper.name}`);
+      for (let i = 1; i < pts.length; i++) {
+        const rises = pts[i].low > pts[i - 1].high;
+        mono.push({ what: `${a.name} × ${att.name}: eps ${pts[i - 1].eps} → ${pts[i].eps}`, values: { before: pts[i - 1].meanReturn, after: pts[i].meanReturn }, status: rises ? 'fail' : 'pass' });
       }
     }
   }
-  out.push(
-    checks.length
-      ? `**Checks of the evaluation.** Warnings: ${checks.join('; ')}.`
-      : `**Checks of the evaluation.** Returns do not rise with eps beyond their intervals for any agent and attack${paper && adaptive ? `, and ${adaptive.name} never leaves significantly more reward than ${paper.name}` : ''}.`,
-  );
+  const monoFails = mono.filter((e) => e.status === 'fail');
+  out.push({ id: 'monotone', title: 'return does not rise with eps', status: worst(mono.map((e) => e.status)), summary: monoFails.length ? `The return rises beyond the intervals at ${monoFails.map((e) => e.what).join('; ')}.` : 'No agent\'s return rises with eps beyond the intervals.', evidence: mono });
+  if (paper && adaptive) {
+    const ev: CheckEvidence[] = [];
+    for (const a of config.agents.filter((g) => g.kind !== 'dense')) {
+      for (const e of epsGrid) {
+        const p = rlCellFor(config, cells, a.name, paper.name, e);
+        const q = rlCellFor(config, cells, a.name, adaptive.name, e);
+        if (!p || !q) continue;
+        const d = pairedMeanDifference(q.returns, p.returns, { seed: deriveSeed(config.seed, 'check', a.name, e) });
+        ev.push({ what: `${a.name} at eps ${e}: ${adaptive.name} − ${paper.name}`, values: { diff: d.diff, low: d.low, high: d.high, pValue: d.pValue }, status: d.low > 0 ? 'fail' : 'pass' });
+      }
+    }
+    const bad = ev.filter((x) => x.status === 'fail');
+    out.push({ id: 'adaptive-not-weaker', title: `${adaptive.name} is not weaker than ${paper.name}`, status: worst(ev.map((x) => x.status)), summary: bad.length ? `${adaptive.name} leaves significantly more reward than ${paper.name} at ${bad.map((x) => x.what).join('; ')}.` : `${adaptive.name} never leaves significantly more reward than ${paper.name} (paired over the same episodes).`, evidence: ev });
+  }
+  if (adaptive && epsGrid.length) {
+    const last = epsGrid[epsGrid.length - 1];
+    const ev: CheckEvidence[] = config.agents
+      .map((a) => ({ a, c: rlCellFor(config, cells, a.name, adaptive.name, last) }))
+      .filter((x) => x.c)
+      .map(({ a, c }) => ({ what: `${a.name} × ${adaptive.name} at eps ${last}`, values: { meanReturn: c!.meanReturn, low: c!.low, high: c!.high }, status: (c!.meanReturn <= -0.5 ? 'pass' : 'warn') as CheckStatus }));
+    out.push({ id: 'large-eps', title: `${adaptive.name} at eps ${last} defeats every agent`, status: worst(ev.map((x) => x.status)), summary: `At eps ${last} under ${adaptive.name}: ${ev.map((x) => `${x.what.split(' × ')[0]} ${f2(x.values.meanReturn as number)}`).join(', ')} (pass at −0.5 or below).`, evidence: ev });
+  }
   return out;
 }
 
@@ -296,6 +338,7 @@ export async function writeRlReport(input: RlReportInput): Promise<void> {
   writeRows(rlResultRows(config, cells), path.join(outDir, 'results'));
   const comparisons = rlComparisons(config, cells);
   writeRows(comparisons, path.join(outDir, 'comparisons'));
+  writeFileAtomic(path.join(outDir, 'checks.json'), JSON.stringify(rlChecks(config, cells), null, 1) + '\n');
   const written: string[] = [];
   let figureNote = '';
   if (input.figures) {
@@ -342,7 +385,7 @@ export async function writeRlReport(input: RlReportInput): Promise<void> {
     png ? `![return vs eps](figures/${path.basename(png)})\n\n(interactive: [figures/${path.basename(html!)}](figures/${path.basename(html!)}))` : html ? `[return vs eps (interactive HTML)](figures/${path.basename(html)})` : '(none)',
     figureNote ? `\n${figureNote}` : '',
     '',
-    'Tables: `results.csv`, `results.json`, `comparisons.csv`, `comparisons.json`; per-cell records (with per-episode returns): `cells/`; versions and timings: `run.json`.',
+    'Tables: `results.csv`, `results.json`, `comparisons.csv`, `comparisons.json`; checks: `checks.json`; per-cell records (with per-episode returns): `cells/`; versions and timings: `run.json`.',
     '',
   ].join('\n');
   writeFileAtomic(path.join(outDir, 'summary.md'), md);

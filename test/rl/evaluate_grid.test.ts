@@ -54,7 +54,7 @@ describe('rl evaluate grid', () => {
     expect(mc.high).toBeGreaterThanOrEqual(mc.diff);
     expect(comps.some((r) => r.agent === 'SAP-100' && r.baseline === 'random-100')).toBe(true);
     // Files of the report.
-    for (const f of ['results.csv', 'results.json', 'comparisons.csv', 'comparisons.json', 'summary.md', 'run.json', 'config.json']) expect(fs.existsSync(path.join(tmp, 'a', f)), f).toBe(true);
+    for (const f of ['results.csv', 'results.json', 'comparisons.csv', 'comparisons.json', 'checks.json', 'summary.md', 'run.json', 'config.json']) expect(fs.existsSync(path.join(tmp, 'a', f)), f).toBe(true);
     const summary = fs.readFileSync(path.join(tmp, 'a', 'summary.md'), 'utf8');
     expect(summary).toMatch(/The paper's claim under the paper's attack/);
     expect(summary).toMatch(/Under the adaptive attack/);

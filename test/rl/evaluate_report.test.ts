@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRlConfig, returnVsEpsFigure, rlComparisons, rlConclusions, rlFigureRows, type RlCell } from 'saplab';
+import { rlChecks, buildRlConfig, returnVsEpsFigure, rlComparisons, rlConclusions, rlFigureRows, type RlCell } from 'saplab';
 
 describe('rl evaluate report', () => {
   it('conclusions state held / not held from the numbers', () => {
@@ -27,5 +27,22 @@ describe('rl evaluate report', () => {
     expect(y.tickformat).toBeUndefined();
     const rows = rlFigureRows(conf, cells);
     expect(rows.filter((r) => r.attack === 'FGSM-MC' && r.defense === 'dense').map((r) => [r.eps, r.accuracy])).toEqual([[0, 1], [0.2, -1]]);
+  });
+
+  it('checks: the adaptive attack must not leave more reward than the paper\'s, returns must not rise with eps, large eps must defeat every agent', () => {
+    const config = buildRlConfig('quick', { episodes: 20, eps: [0, 0.2] });
+    const conf = { ...config, agents: config.agents.slice(0, 2) };
+    const cell = (agent: string, kind: RlCell['kind'], attack: string, eps: number, returns: number[], low = -1, high = 1): RlCell => ({ key: `${agent}-${attack}-${eps}`, agent, kind, sampleFraction: kind === 'dense' ? null : 1, attack, eps, episodes: returns.length, meanReturn: returns.reduce((a, b) => a + b, 0) / returns.length, low, high, flipRate: 0, returns, seconds: 0 });
+    const ones = new Array(20).fill(1);
+    const minus = new Array(20).fill(-1);
+    const base = [cell('dense', 'dense', 'clean', 0, ones, 0.8, 1), cell('SAP-100', 'sap', 'clean', 0, ones, 0.8, 1), cell('dense', 'dense', 'FGSM', 0.2, minus, -1, -0.8), cell('SAP-100', 'sap', 'FGSM', 0.2, minus, -1, -0.8)];
+    const good = rlChecks(conf, [...base, cell('dense', 'dense', 'PGD-EOT', 0.2, minus, -1, -0.8), cell('SAP-100', 'sap', 'FGSM-MC', 0.2, ones, 0.8, 1), cell('SAP-100', 'sap', 'PGD-EOT', 0.2, minus, -1, -0.8)]);
+    expect(good.map((c) => [c.id, c.status])).toEqual([['monotone', 'pass'], ['adaptive-not-weaker', 'pass'], ['large-eps', 'pass']]);
+    const bad = rlChecks(conf, [...base, cell('dense', 'dense', 'PGD-EOT', 0.2, minus, -1, -0.8), cell('SAP-100', 'sap', 'FGSM-MC', 0.2, minus, -1, -0.8), cell('SAP-100', 'sap', 'PGD-EOT', 0.2, ones, 0.8, 1)]);
+    expect(bad.find((c) => c.id === 'adaptive-not-weaker')!.status).toBe('fail');
+    expect(bad.find((c) => c.id === 'large-eps')!.status).toBe('warn');
+    // A curve that rises beyond its intervals fails `monotone`.
+    const rising = rlChecks(conf, [cell('dense', 'dense', 'clean', 0, minus, -1, -0.8), cell('dense', 'dense', 'FGSM', 0.2, ones, 0.8, 1)]);
+    expect(rising.find((c) => c.id === 'monotone')!.status).toBe('fail');
   });
 });
