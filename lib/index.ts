@@ -39,6 +39,7 @@ export * from './report/browser';
 export * from './report/export';
 export * from './report/show';
 export * from './parallel/batch_workers';
+export * from './parallel/worker_count';
 export { runBench, formatBench, timeRuns, meanCrossEntropyInputGradient, WORKLOADS } from './bench/bench';
 export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, Timing, TorchReport, WorkerSplitReport } from './bench/bench';
 export * from './reproduce/config';

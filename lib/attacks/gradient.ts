@@ -30,6 +30,12 @@ export interface GradientOptions {
   targeted?: boolean;
   /** Stochastic forward–backward passes to average. Default 1. */
   eotSamples?: number;
+  /**
+   * For models whose rows draw independently (`model.independentRows`, e.g. `withSap`): several
+   * draws of a small batch run as one pass of up to this many rows (the batch repeated), which is
+   * faster on small batches. Default 64; 0 or 1 turns it off.
+   */
+  rowsPerPass?: number;
 }
 
 /** One EOT gradient of the attack loss. All tensors are owned by the caller (`dispose()` frees them). */
@@ -46,8 +52,96 @@ export interface LossGradient {
   nonFiniteLogits: tf.Tensor1D;
   /** `eotSamples` used. */
   samples: number;
+  /** `true` when every draw's gradient, loss and logits were finite for every example (then
+   * `finiteDraws` is `samples` and `nonFiniteLogits` 0 everywhere). */
+  allFinite: boolean;
   /** Frees every tensor above. */
   dispose(): void;
+}
+
+/** One pass of `k` draws: per-draw gradients `[k·n, ...]`, losses `[k·n]`, logits `[k·n, classes]`. */
+interface Pass {
+  k: number;
+  grad: tf.Tensor;
+  loss: tf.Tensor;
+  logits: tf.Tensor2D;
+}
+
+/** Running sums over draws. `count`/`logitCount` are uniform (numbers) until a draw is dropped. */
+interface Sums {
+  grad?: tf.Tensor4D;
+  loss?: tf.Tensor1D;
+  probs?: tf.Tensor2D;
+  count: number | tf.Tensor1D;
+  logitCount: number | tf.Tensor1D;
+}
+
+function addInto<T extends tf.Tensor>(old: T | undefined, next: T): T {
+  if (!old) return next;
+  const out = tf.add(old, next) as T;
+  old.dispose();
+  next.dispose();
+  return out;
+}
+
+function addCount(old: number | tf.Tensor1D, next: number | tf.Tensor1D): number | tf.Tensor1D {
+  if (typeof old === 'number' && typeof next === 'number') return old + next;
+  const out = tf.add(old, next) as tf.Tensor1D;
+  if (typeof old !== 'number') old.dispose();
+  if (typeof next !== 'number') next.dispose();
+  return out;
+}
+
+/** Sum over the `k` draws of a pass: `[k·n, ...rest]` → `[n, ...rest]`. */
+function sumDraws(t: tf.Tensor, k: number, n: number): tf.Tensor {
+  return k === 1 ? tf.clone(t) : tf.sum(tf.reshape(t, [k, n, ...t.shape.slice(1)]), 0);
+}
+
+/**
+ * Adds one pass to the sums. Fast path: a pass whose summed gradient, loss and logits are finite
+ * had only finite values (a sum with an Inf or NaN term is never finite), so its draws all count;
+ * this costs three reductions and one scalar read. Otherwise each draw of each example is checked
+ * and the non-finite ones are left out, as the module comment describes.
+ */
+function accumulate(sums: Sums, pass: Pass, n: number): void {
+  const { k } = pass;
+  const fast = tf.tidy(() => {
+    const g = sumDraws(pass.grad, k, n) as tf.Tensor4D;
+    const l = sumDraws(pass.loss, k, n) as tf.Tensor1D;
+    const p = sumDraws(tf.softmax(pass.logits), k, n) as tf.Tensor2D;
+    const check = tf.addN([tf.sum(g), tf.sum(l), tf.sum(pass.logits)]);
+    return { g, l, p, check };
+  });
+  const finite = Number.isFinite(fast.check.dataSync()[0]);
+  fast.check.dispose();
+  if (finite) {
+    sums.grad = addInto(sums.grad, fast.g);
+    sums.loss = addInto(sums.loss, fast.l);
+    sums.probs = addInto(sums.probs, fast.p);
+    sums.count = addCount(sums.count, k);
+    sums.logitCount = addCount(sums.logitCount, k);
+    return;
+  }
+  tf.dispose([fast.g, fast.l, fast.p]);
+  const exact = tf.tidy(() => {
+    const rows = k * n;
+    const rowsFinite = (t: tf.Tensor) => tf.all(tf.isFinite(tf.reshape(t, [rows, -1])), 1) as tf.Tensor1D;
+    const ok = tf.logicalAnd(rowsFinite(pass.grad), tf.isFinite(pass.loss)) as tf.Tensor1D;
+    const zOk = rowsFinite(pass.logits);
+    const okCol = tf.reshape(ok, [rows, ...pass.grad.shape.slice(1).map(() => 1)]);
+    return {
+      g: sumDraws(tf.where(okCol, pass.grad, 0), k, n) as tf.Tensor4D,
+      l: sumDraws(tf.where(ok, pass.loss, 0), k, n) as tf.Tensor1D,
+      p: sumDraws(tf.where(tf.reshape(zOk, [rows, 1]), tf.softmax(pass.logits), 0), k, n) as tf.Tensor2D,
+      c: sumDraws(tf.cast(ok, 'float32'), k, n) as tf.Tensor1D,
+      zc: sumDraws(tf.cast(zOk, 'float32'), k, n) as tf.Tensor1D,
+    };
+  });
+  sums.grad = addInto(sums.grad, exact.g);
+  sums.loss = addInto(sums.loss, exact.l);
+  sums.probs = addInto(sums.probs, exact.p);
+  sums.count = addCount(sums.count, exact.c);
+  sums.logitCount = addCount(sums.logitCount, exact.zc);
 }
 
 /**
@@ -59,79 +153,72 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
   const loss = options.loss ?? 'ce';
   const targeted = options.targeted ?? false;
   const n = x.shape[0];
-  let gradSum: tf.Tensor4D | undefined;
-  let lossSum: tf.Tensor1D | undefined;
-  let count: tf.Tensor1D | undefined;
-  let probsSum: tf.Tensor2D | undefined;
-  let logitCount: tf.Tensor1D | undefined;
-  const swap = <T extends tf.Tensor>(old: T | undefined, next: T): T => {
-    old?.dispose();
-    return next;
-  };
+  const rowsPerPass = options.rowsPerPass ?? 64;
+  const perPass = model.stochastic && model.independentRows && n > 0 ? Math.max(1, Math.min(samples, Math.floor(rowsPerPass / n))) : 1;
+  const sums: Sums = { count: 0, logitCount: 0 };
   try {
-    for (let s = 0; s < samples; s++) {
-      const draw = tf.tidy(() => {
+    for (let done = 0; done < samples; ) {
+      const k = Math.min(perPass, samples - done);
+      const t = tf.tidy(() => {
+        const xs = k === 1 ? x : (tf.concat(Array.from({ length: k }, () => x), 0) as tf.Tensor4D);
+        const ys = k === 1 ? y : (tf.concat(Array.from({ length: k }, () => y), 0) as tf.Tensor1D);
         let logits: tf.Tensor2D | undefined;
         const f = (xx: tf.Tensor4D): tf.Tensor1D => {
           const z = model(xx);
-          if (z.rank !== 2 || z.shape[0] !== n) {
-            throw new Error(`the model must return logits [n, classes] = [${n}, classes], got shape [${z.shape}]`);
+          if (z.rank !== 2 || z.shape[0] !== k * n) {
+            throw new Error(`the model must return logits [n, classes] = [${k * n}, classes], got shape [${z.shape}]`);
           }
           logits = tf.keep(z);
-          return attackLoss(z, y, loss, targeted);
+          return attackLoss(z, ys, loss, targeted);
         };
-        const { value, grad } = tf.valueAndGrad(f)(x);
-        const z = logits as unknown as tf.Tensor2D;
-        const rowsFinite = (t: tf.Tensor) => tf.all(tf.isFinite(tf.reshape(t, [n, -1])), 1) as tf.Tensor1D;
-        const ok = tf.logicalAnd(rowsFinite(grad), tf.isFinite(value)) as tf.Tensor1D;
-        const zOk = rowsFinite(z);
-        const okCol = tf.reshape(ok, [n, 1, 1, 1]);
-        const out = {
-          grad: tf.where(okCol, grad, 0) as tf.Tensor4D,
-          loss: tf.where(ok, value, 0) as tf.Tensor1D,
-          ok: tf.cast(ok, 'float32') as tf.Tensor1D,
-          probs: tf.where(tf.reshape(zOk, [n, 1]), tf.softmax(z), 0) as tf.Tensor2D,
-          zOk: tf.cast(zOk, 'float32') as tf.Tensor1D,
-        };
-        z.dispose();
-        return out;
+        const { value, grad } = tf.valueAndGrad(f)(xs);
+        return { grad, loss: value, logits: logits as unknown as tf.Tensor2D };
       });
-      if (s === 0) {
-        gradSum = draw.grad;
-        lossSum = draw.loss;
-        count = draw.ok;
-        probsSum = draw.probs;
-        logitCount = draw.zOk;
-      } else {
-        gradSum = swap(gradSum, tf.add(gradSum!, draw.grad));
-        lossSum = swap(lossSum, tf.add(lossSum!, draw.loss));
-        count = swap(count, tf.add(count!, draw.ok));
-        probsSum = swap(probsSum, tf.add(probsSum!, draw.probs));
-        logitCount = swap(logitCount, tf.add(logitCount!, draw.zOk));
-        tf.dispose([draw.grad, draw.loss, draw.ok, draw.probs, draw.zOk]);
+      const pass: Pass = { k, ...t };
+      try {
+        accumulate(sums, pass, n);
+      } finally {
+        tf.dispose([pass.grad, pass.loss, pass.logits]);
       }
+      done += k;
     }
     const out = tf.tidy(() => {
-      const c = count!;
+      const { count, logitCount } = sums;
+      if (typeof count === 'number' && typeof logitCount === 'number') {
+        // Every draw finite (count === samples).
+        return {
+          grad: (samples === 1 ? tf.clone(sums.grad!) : tf.div(sums.grad!, samples)) as tf.Tensor4D,
+          loss: (samples === 1 ? tf.clone(sums.loss!) : tf.div(sums.loss!, samples)) as tf.Tensor1D,
+          probs: (samples === 1 ? tf.clone(sums.probs!) : tf.div(sums.probs!, samples)) as tf.Tensor2D,
+          finiteDraws: tf.fill([n], samples) as tf.Tensor1D,
+          nonFiniteLogits: tf.zeros([n]) as tf.Tensor1D,
+        };
+      }
+      const c = typeof count === 'number' ? (tf.fill([n], count) as tf.Tensor1D) : count;
+      const zc = typeof logitCount === 'number' ? (tf.fill([n], logitCount) as tf.Tensor1D) : logitCount;
       const denom = tf.maximum(c, 1);
       const any = tf.greater(c, 0);
       return {
-        grad: tf.div(gradSum!, tf.reshape(denom, [n, 1, 1, 1])) as tf.Tensor4D,
-        loss: tf.where(any, tf.div(lossSum!, denom), -Infinity) as tf.Tensor1D,
-        probs: tf.div(probsSum!, tf.reshape(tf.maximum(logitCount!, 1), [n, 1])) as tf.Tensor2D,
+        grad: tf.div(sums.grad!, tf.reshape(denom, [n, 1, 1, 1])) as tf.Tensor4D,
+        loss: tf.where(any, tf.div(sums.loss!, denom), -Infinity) as tf.Tensor1D,
+        probs: tf.div(sums.probs!, tf.reshape(tf.maximum(zc, 1), [n, 1])) as tf.Tensor2D,
         finiteDraws: tf.clone(c) as tf.Tensor1D,
-        nonFiniteLogits: tf.sub(samples, logitCount!) as tf.Tensor1D,
+        nonFiniteLogits: tf.sub(samples, zc) as tf.Tensor1D,
       };
     });
+    const allFinite = typeof sums.count === 'number' && typeof sums.logitCount === 'number';
     return {
       ...out,
       samples,
+      allFinite,
       dispose() {
         tf.dispose([out.grad, out.loss, out.probs, out.finiteDraws, out.nonFiniteLogits]);
       },
     };
   } finally {
-    for (const t of [gradSum, lossSum, count, probsSum, logitCount]) t?.dispose();
+    for (const t of [sums.grad, sums.loss, sums.probs]) t?.dispose();
+    if (typeof sums.count !== 'number') sums.count.dispose();
+    if (typeof sums.logitCount !== 'number') sums.logitCount.dispose();
   }
 }
 
@@ -149,6 +236,7 @@ export class GradientStatsAccumulator {
     const n = g.finiteDraws.shape[0];
     this.calls += 1;
     this.draws += n * g.samples;
+    if (g.allFinite) return; // nothing to count
     const next = tf.tidy(() => {
       const step = tf.stack([
         tf.sum(tf.sub(g.samples, g.finiteDraws)),

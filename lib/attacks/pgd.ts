@@ -99,8 +99,7 @@ function run(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedPgd, label
         stats.add(g);
         const [next, dir] = tf.tidy(() => {
           // An example with no finite draw keeps its previous direction.
-          const has = tf.reshape(tf.greater(g.finiteDraws, 0), [n, 1, 1, 1]);
-          const d = (prev ? tf.where(has, g.grad, prev) : tf.clone(g.grad)) as tf.Tensor4D;
+          const d = (prev && !g.allFinite ? tf.where(tf.reshape(tf.greater(g.finiteDraws, 0), [n, 1, 1, 1]), g.grad, prev) : tf.clone(g.grad)) as tf.Tensor4D;
           const stepped = tf.add(xAdv, tf.mul(ascentDirection(d, o.norm), o.alpha)) as tf.Tensor4D;
           return [project(stepped, x, o.eps, o.norm, o.bounds), d];
         });

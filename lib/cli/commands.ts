@@ -19,6 +19,7 @@ import { formatBench, runBench } from '../bench/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
 import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../reproduce/config';
 import { runReproduce } from '../reproduce/run';
+import { parseWorkers } from '../parallel/worker_count';
 import { fashionCnn } from '../models/fashion_cnn';
 import { rlCommand } from './rl';
 import { trainAdversarial } from '../models/adversarial_training';
@@ -147,9 +148,16 @@ export const COMMANDS: Record<string, Command> = {
       config: { type: 'string', help: 'JSON file overriding protocol keys (see lib/reproduce/config.ts)' },
       'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
       'no-figures': { type: 'boolean', help: 'skip figure export' },
+      workers: { type: 'string', help: 'worker threads computing cells beside the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core on wasm/cpu)' },
       backend: backendFlag,
     },
     async (f) => {
+      let workers: number | 'auto' | undefined;
+      try {
+        workers = parseWorkers(f.workers, '--workers');
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1) throw new UsageError('--quick, --full and --preset exclude each other');
       const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : f.preset ?? 'default';
       if (!PRESETS[preset]) throw new UsageError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
@@ -185,12 +193,12 @@ export const COMMANDS: Record<string, Command> = {
       process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)} (resumable: rerun with the same --out)\n`);
       let result;
       try {
-        result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'] });
+        result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(e.message);
         throw e;
       }
-      process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused -> ${outDir}\n`);
+      process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused${result.workers ? ` (main thread + ${result.workers} worker threads)` : ''} -> ${outDir}\n`);
       if (result.status === 'complete') {
         process.stdout.write(fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8').split('## Figures')[0]);
         return result.cells.some((c) => c.error) ? 1 : 0;

@@ -104,6 +104,7 @@ export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): Sa
   const net = tf.model({ inputs, outputs, name: `${model.name}_${kind === 'sap' ? 'sap' : 'random_prune'}` });
   const fn = ((x: tf.Tensor4D) => net.apply(x, { training: false }) as tf.Tensor2D) as SapModel;
   fn.stochastic = true;
+  fn.independentRows = true;
   fn.label = kind === 'sap' ? `SAP-${Math.round((options.sampleFraction ?? 1) * 100)}` : `random-prune-${Math.round((options.sampleFraction ?? 1) * 100)}`;
   fn.net = net;
   fn.sapLayers = sapLayers;

@@ -8,6 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 export type Model = ((x: tf.Tensor4D) => tf.Tensor2D) & {
   /** `true` when two calls on the same input can differ (SAP, random pruning). */
   stochastic?: boolean;
+  /**
+   * `true` when every row of a batch draws its randomness independently of the other rows (SAP:
+   * one mask per example), so that `k` draws on `n` examples may run as one pass on the batch
+   * repeated `k` times. Not for models that draw once per call (e.g. one weight sample per pass).
+   */
+  independentRows?: boolean;
   /** A short name for tables and figures. */
   label?: string;
   /**

@@ -5,6 +5,7 @@
  * Every cell reseeds the model and the attack from the user seed and the cell's own name, so a
  * resumed run gives the same numbers as an uninterrupted one.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadFashionMnist } from '../data/fashion_mnist';
@@ -21,6 +22,9 @@ import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
 import { attackEps, AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
 import { writeReport } from './report';
+import { backendInfo } from '../backend';
+import { TaskPool } from '../parallel/task_pool';
+import { workerCount } from '../parallel/worker_count';
 import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from './run_folder';
 
 export { cellKey } from './run_folder';
@@ -63,6 +67,14 @@ export interface ReproduceOptions {
   figures?: boolean;
   progress?: ProgressOptions;
   log?: (line: string) => void;
+  /**
+   * Worker threads computing cells beside the main thread (each with its own backend; the
+   * numbers are the same as with none). Default: `SAPLAB_WORKERS`, else one per idle core on
+   * wasm/cpu (see `workerCount`).
+   */
+  workers?: number | 'auto';
+  /** The compiled worker entry; default `cell_worker.js` next to this module (in `dist/reproduce/`). */
+  workerScript?: string;
 }
 
 export interface ReproduceResult {
@@ -72,6 +84,8 @@ export interface ReproduceResult {
   rows: ResultRow[];
   computed: number;
   reused: number;
+  /** Worker threads used besides the main thread. */
+  workers: number;
 }
 
 export const MODEL_LABEL = 'fashion-cnn';
@@ -117,6 +131,109 @@ function buildDefense(net: tf.LayersModel, d: DefenseSpec, seed: number): Defend
 
 const sleep = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What computing a cell needs: the model, the test images and the protocol. */
+export interface CellInputs {
+  config: ReproduceConfig;
+  net: tf.LayersModel;
+  data: { x: tf.Tensor4D; y: tf.Tensor1D };
+}
+
+/** Loads the model and the test images of a protocol (the caller disposes them). */
+export async function loadCellInputs(config: ReproduceConfig): Promise<CellInputs> {
+  const net = await loadPretrained(config.model);
+  const data = await loadFashionMnist({ split: 'test', limit: config.n });
+  return { config, net, data };
+}
+
+/** One cell of the grid to compute. */
+export interface CellTask {
+  key: string;
+  defense: DefenseSpec;
+  attack?: AttackSpec;
+  eps: number;
+}
+
+/** The record of a cell that failed with `error`. */
+export function failedCell(task: CellTask, n: number, seconds: number, error: string): CellResult {
+  const { key, defense, attack, eps } = task;
+  return { key, defense: defense.name, kind: defense.kind, sampleFraction: defense.sampleFraction ?? null, attack: attack?.name ?? 'clean', eps, n, accuracy: NaN, accuracyLow: NaN, accuracyHigh: NaN, ece: NaN, mce: NaN, nll: NaN, brier: NaN, correct: '', bins: [], seconds, error };
+}
+
+/**
+ * Computes one cell; `afterBatch` runs after each batch (progress, Ctrl-C checks). Every random
+ * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
+ */
+export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
+  const { config, net, data } = inputs;
+  const { key, defense, attack, eps } = task;
+  const tc = Date.now();
+  const batches = Math.ceil(config.n / config.batchSize);
+  const defended = buildDefense(net, defense, config.seed);
+  const stochastic = defense.kind !== 'dense';
+  // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
+  const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
+  const source = sourceSpec ? buildDefense(net, sourceSpec, config.seed) : undefined;
+  const probsParts: tf.Tensor2D[] = [];
+  const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
+  const attackFn = attack ? buildAttack(attack, sourceSpec ? sourceSpec.kind !== 'dense' : stochastic, (st) => addStats(stats, st)) : undefined;
+  try {
+    for (let b = 0; b < batches; b++) {
+      const start = b * config.batchSize;
+      const size = Math.min(config.batchSize, config.n - start);
+      const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+      const yb = tf.slice(data.y, [start], [size]) as tf.Tensor1D;
+      const cellSeed = deriveSeed(config.seed, key, b);
+      let input = xb;
+      if (attackFn && eps > 0) {
+        const target = source ? source.model : attack!.bpda && defended.bpda ? defended.bpda : defended.model;
+        // Transfer examples depend only on the source, so every defense sees the same images.
+        const attackSeed = source ? deriveSeed(config.seed, 'transfer', attack!.name, eps, b) : cellSeed;
+        target.reseed?.(deriveSeed(attackSeed, 'attack-model'));
+        input = await attackFn(target, xb, yb, { eps, seed: attackSeed });
+      }
+      probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
+      if (input !== xb) input.dispose();
+      tf.dispose([xb, yb]);
+      await afterBatch();
+    }
+    const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
+    const cal = calibration(probs, data.y, { bins: config.calibrationBins });
+    const acc = accuracy(probs, data.y);
+    const predicted = tf.tidy(() => tf.equal(tf.argMax(probs, 1), data.y).dataSync());
+    probs.dispose();
+    return {
+      key,
+      defense: defense.name,
+      kind: defense.kind,
+      sampleFraction: defense.kind === 'dense' ? null : defense.sampleFraction ?? null,
+      attack: attack?.name ?? 'clean',
+      eps,
+      n: config.n,
+      accuracy: acc.accuracy,
+      accuracyLow: acc.low,
+      accuracyHigh: acc.high,
+      ece: cal.ece,
+      mce: cal.mce,
+      nll: cal.nll,
+      brier: cal.brier,
+      correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
+      bins: cal.bins,
+      ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
+      seconds: (Date.now() - tc) / 1000,
+    };
+  } finally {
+    tf.dispose(probsParts);
+  }
+}
+
+function defaultCellWorker(): string {
+  const here = path.join(__dirname, 'cell_worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'reproduce', 'cell_worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new Error(`no compiled cell worker at ${here} or ${built}; run \`npm run build\`, pass workerScript, or use workers: 0`);
+}
+
 /** Runs (or resumes) the grid and writes the report. */
 export async function runReproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const { config, outDir } = options;
@@ -128,115 +245,96 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const guard = interruptGuard(log);
 
   const t0 = Date.now();
-  const net = await loadPretrained(config.model);
-  const data = await loadFashionMnist({ split: 'test', limit: config.n });
+  const inputs = await loadCellInputs(config);
+  const { net, data } = inputs;
   timings.setup = (Date.now() - t0) / 1000;
 
-  const cells: CellResult[] = [];
-  let computed = 0;
+  // The grid in order; finished cells are read back, the others computed.
+  const done = new Map<string, CellResult>();
+  const order: string[] = [];
+  const tasks: CellTask[] = [];
+  const stageOf = new Map<string, string>();
   let reused = 0;
-  let status: ReproduceResult['status'] = 'complete';
-  const batches = Math.ceil(config.n / config.batchSize);
-  try {
-    grid: for (const { defense, attack } of gridPairs(config)) {
-      const stage = `${defense.name} × ${attack?.name ?? 'clean'}`;
-      const epsList = attack ? attackEps(config, attack) : [0];
-      const pending = epsList.filter((eps) => !readCell(cellsDir, cellKey(defense.name, attack?.name ?? 'clean', eps)));
-      for (const eps of epsList.filter((e) => !pending.includes(e))) {
-        cells.push(readCell(cellsDir, cellKey(defense.name, attack?.name ?? 'clean', eps))!);
+  for (const { defense, attack } of gridPairs(config)) {
+    for (const eps of attack ? attackEps(config, attack) : [0]) {
+      const key = cellKey(defense.name, attack?.name ?? 'clean', eps);
+      order.push(key);
+      stageOf.set(key, `${defense.name} × ${attack?.name ?? 'clean'}`);
+      const old = readCell(cellsDir, key);
+      if (old) {
+        done.set(key, old);
         reused++;
-      }
-      if (pending.length === 0) continue;
-      const ts = Date.now();
-      const defended = buildDefense(net, defense, config.seed);
-      const stochastic = defense.kind !== 'dense';
-      // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
-      const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
-      const source = sourceSpec ? buildDefense(net, sourceSpec, config.seed) : undefined;
-      const bar = new Progress(stage, pending.length * batches, options.progress);
-      for (const eps of pending) {
-        const key = cellKey(defense.name, attack?.name ?? 'clean', eps);
+      } else tasks.push({ key, defense, attack, eps });
+    }
+  }
+  const limit = Math.min(tasks.length, options.stopAfterCells ?? Infinity);
+  const batches = Math.ceil(config.n / config.batchSize);
+  const workers = tasks.length > 1 ? Math.max(0, Math.min(workerCount({ workers: options.workers, backend: backendInfo()?.choice }), limit - 1)) : 0;
+
+  let computed = 0;
+  let dispatched = 0;
+  let status: ReproduceResult['status'] = 'complete';
+  const bar = new Progress(`${tasks.length} cells${workers ? ` (main thread + ${workers} worker${workers > 1 ? 's' : ''})` : ''}`, limit * batches, options.progress);
+  let stopping = false;
+  const finish = (cell: CellResult) => {
+    if (stopping) return; // interrupted: a cell cut short is not recorded
+    if (cell.error) log(`cell ${cell.key} failed: ${cell.error}`);
+    writeCellFile(cellsDir, cell.key, cell);
+    done.set(cell.key, cell);
+    computed++;
+    const stage = stageOf.get(cell.key)!;
+    timings[stage] = (timings[stage] ?? 0) + cell.seconds;
+  };
+  const next = (): CellTask | undefined => (dispatched < limit ? tasks[dispatched++] : undefined);
+  let pool: TaskPool<CellTask, CellResult> | undefined;
+  try {
+    if (workers > 0) {
+      pool = await TaskPool.start<CellTask, CellResult>(options.workerScript ?? defaultCellWorker(), workers, { config, backend: backendInfo()?.choice ?? 'auto' });
+    }
+    // Workers take cells from the same queue as the main thread; a crashed worker fails its cell.
+    const workerLoops = (pool?.workers ?? []).map(async (w) => {
+      for (let task = next(); task && !stopping; task = next()) {
         const tc = Date.now();
         let cell: CellResult;
         try {
-          const probsParts: tf.Tensor2D[] = [];
-          const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
-          const attackFn = attack ? buildAttack(attack, sourceSpec ? sourceSpec.kind !== 'dense' : stochastic, (st) => addStats(stats, st)) : undefined;
-          try {
-            for (let b = 0; b < batches; b++) {
-              const start = b * config.batchSize;
-              const size = Math.min(config.batchSize, config.n - start);
-              const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
-              const yb = tf.slice(data.y, [start], [size]) as tf.Tensor1D;
-              const cellSeed = deriveSeed(config.seed, key, b);
-              let input = xb;
-              if (attackFn && eps > 0) {
-                const target = source ? source.model : attack!.bpda && defended.bpda ? defended.bpda : defended.model;
-                // Transfer examples depend only on the source, so every defense sees the same images.
-                const attackSeed = source ? deriveSeed(config.seed, 'transfer', attack!.name, eps, b) : cellSeed;
-                target.reseed?.(deriveSeed(attackSeed, 'attack-model'));
-                input = await attackFn(target, xb, yb, { eps, seed: attackSeed });
-              }
-              probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
-              if (input !== xb) input.dispose();
-              tf.dispose([xb, yb]);
-              bar.tick();
-              await sleep();
-              guard.check();
-            }
-            const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
-            const cal = calibration(probs, data.y, { bins: config.calibrationBins });
-            const acc = accuracy(probs, data.y);
-            const predicted = tf.tidy(() => tf.equal(tf.argMax(probs, 1), data.y).dataSync());
-            probs.dispose();
-            cell = {
-              key,
-              defense: defense.name,
-              kind: defense.kind,
-              sampleFraction: defense.kind === 'dense' ? null : defense.sampleFraction ?? null,
-              attack: attack?.name ?? 'clean',
-              eps,
-              n: config.n,
-              accuracy: acc.accuracy,
-              accuracyLow: acc.low,
-              accuracyHigh: acc.high,
-              ece: cal.ece,
-              mce: cal.mce,
-              nll: cal.nll,
-              brier: cal.brier,
-              correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
-              bins: cal.bins,
-              ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
-              seconds: (Date.now() - tc) / 1000,
-            };
-          } finally {
-            tf.dispose(probsParts);
-          }
+          cell = await w.run(task, () => bar.tick());
         } catch (e) {
-          if (e instanceof Interrupted) throw e;
-          cell = { key, defense: defense.name, kind: defense.kind, sampleFraction: defense.sampleFraction ?? null, attack: attack?.name ?? 'clean', eps, n: config.n, accuracy: NaN, accuracyLow: NaN, accuracyHigh: NaN, ece: NaN, mce: NaN, nll: NaN, brier: NaN, correct: '', bins: [], seconds: (Date.now() - tc) / 1000, error: e instanceof Error ? e.message : String(e) };
-          log(`cell ${key} failed: ${cell.error}`);
+          cell = failedCell(task, config.n, (Date.now() - tc) / 1000, e instanceof Error ? e.message : String(e));
         }
-        writeCellFile(cellsDir, key, cell);
-        cells.push(cell);
-        computed++;
-        if (options.stopAfterCells !== undefined && computed >= options.stopAfterCells) {
-          status = 'stopped';
-          bar.finish();
-          break grid;
-        }
+        finish(cell);
+        if (w.crashed) return;
       }
-      bar.finish();
-      timings[stage] = (Date.now() - ts) / 1000;
+    });
+    for (let task = next(); task; task = next()) {
+      const tc = Date.now();
+      let cell: CellResult;
+      try {
+        cell = await computeCell(inputs, task, async () => {
+          bar.tick();
+          await sleep();
+          guard.check();
+        });
+      } catch (e) {
+        if (e instanceof Interrupted) throw e;
+        cell = failedCell(task, config.n, (Date.now() - tc) / 1000, e instanceof Error ? e.message : String(e));
+      }
+      finish(cell);
     }
+    await Promise.all(workerLoops);
+    bar.finish();
+    if (computed < tasks.length) status = 'stopped';
   } catch (e) {
+    stopping = true;
     if (!(e instanceof Interrupted)) throw e;
     status = 'interrupted';
   } finally {
+    stopping = true;
+    await pool?.close();
     guard.dispose();
     tf.dispose([data.x, data.y]);
   }
 
+  const cells = order.filter((k) => done.has(k)).map((k) => done.get(k)!);
   const rows = cellsToRows(cells, config);
   const run = runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings });
   if (status === 'complete') {
@@ -247,7 +345,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   }
   writeRunJson(outDir, run);
   net.dispose();
-  return { status, outDir, cells, rows, computed, reused };
+  return { status, outDir, cells, rows, computed, reused, workers };
 }
 
 /** Reads a finished cell; a missing, unreadable or failed cell counts as not finished. */

@@ -197,6 +197,51 @@ describe('lossGradient', () => {
     adv.dispose();
   });
 
+  it('marks a call with only finite draws allFinite, and one with a dropped draw not', () => {
+    const g = lossGradient(model, x, y, { eotSamples: 3 });
+    expect(g.allFinite).toBe(true);
+    expect(values(g.nonFiniteLogits)).toEqual([0, 0, 0, 0]);
+    g.dispose();
+    const poisoned = poisonedGradients(model, (call, i) => (i === 2 && call === 1 ? Infinity : 1));
+    const h = lossGradient(poisoned, x, y, { eotSamples: 3 });
+    expect(h.allFinite).toBe(false);
+    expect(values(h.finiteDraws)).toEqual([3, 3, 2, 3]);
+    h.dispose();
+  });
+
+  it('runs the draws of a model with independent rows as fewer, larger passes, with the same average', () => {
+    const sizes: number[] = [];
+    const flagged = Object.assign(
+      (xx: tf.Tensor4D) => {
+        sizes.push(xx.shape[0]);
+        return model(xx);
+      },
+      { stochastic: true, independentRows: true },
+    );
+    const plain = lossGradient(model, x, y);
+    const batched = lossGradient(flagged, x, y, { eotSamples: 10, rowsPerPass: 16 });
+    // 4 examples: 4 draws a pass (16 rows), then 4, then the remaining 2.
+    expect(sizes).toEqual([16, 16, 8]);
+    expect(maxAbsDiff(plain.grad, batched.grad)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(plain.loss, batched.loss)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(plain.probs, batched.probs)).toBeLessThan(1e-6);
+    expect(values(batched.finiteDraws)).toEqual([10, 10, 10, 10]);
+    sizes.length = 0;
+    lossGradient(flagged, x, y, { eotSamples: 3, rowsPerPass: 0 }).dispose();
+    expect(sizes).toEqual([4, 4, 4]);
+    [plain, batched].forEach((g) => g.dispose());
+  });
+
+  it('counts non-finite draws of a batched pass per example and per draw', () => {
+    // Rows of the repeated batch are draws: poison example 0 in the first draw of the first pass.
+    const poisoned = poisonedGradients(model, (call, i) => (i === 0 && call === 0 ? NaN : 1));
+    const flagged = Object.assign((xx: tf.Tensor4D) => poisoned(xx), { stochastic: true, independentRows: true });
+    const g = lossGradient(flagged, x, y, { eotSamples: 4, rowsPerPass: 8 });
+    expect(values(g.finiteDraws)).toEqual([3, 4, 4, 4]);
+    expect(g.allFinite).toBe(false);
+    g.dispose();
+  });
+
   it('leaves no tensors behind', async () => {
     await expectNoLeak(() => lossGradient(inputDropout(model, 0.3, 1), x, y, { eotSamples: 3, loss: 'dlr' }), (g) => g.dispose());
     await expectNoLeak(() => {

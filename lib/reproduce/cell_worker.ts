@@ -1,0 +1,43 @@
+/**
+ * Entry point of a worker thread of `saplab reproduce`: its own TF.js backend (the one the main
+ * thread uses, with saplab's kernels), its own copy of the model and test images, computing the
+ * cells it is sent with `computeCell` (the code the main thread runs) and reporting each batch.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { initBackend, BackendChoice } from '../backend';
+import type { ReproduceConfig } from './config';
+import { CellInputs, CellTask, computeCell, loadCellInputs } from './run';
+
+/** What the main thread passes when it starts a cell worker. */
+export interface CellWorkerData {
+  config: ReproduceConfig;
+  backend: BackendChoice | 'auto';
+}
+
+async function start(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('cell_worker must run in a worker thread');
+  const init = workerData as CellWorkerData;
+  await initBackend({ backend: init.backend });
+  const inputs: CellInputs = await loadCellInputs(init.config);
+  // Cells run one at a time; messages that arrive meanwhile wait in this queue.
+  let chain = Promise.resolve();
+  port.on('message', (msg: { id: number; task: CellTask }) => {
+    chain = chain.then(async () => {
+      try {
+        const result = await computeCell(inputs, msg.task, async () => {
+          port.postMessage({ id: msg.id, progress: 1 });
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        });
+        port.postMessage({ id: msg.id, result });
+      } catch (e) {
+        port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+  });
+  port.postMessage({ id: 0 });
+}
+
+start().catch((e) => {
+  parentPort?.postMessage({ id: 0, error: e instanceof Error ? e.message : String(e) });
+});
