@@ -41,6 +41,8 @@ export * from './report/show';
 export * from './parallel/batch_workers';
 export * from './parallel/worker_count';
 export { runBench, formatBench, timeRuns, meanCrossEntropyInputGradient, WORKLOADS } from './bench/bench';
+export { measureThroughput } from './bench/throughput';
+export type { ThroughputOptions, ThroughputReport, ThroughputRun } from './bench/throughput';
 export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, Timing, TorchReport, WorkerSplitReport } from './bench/bench';
 export * from './reproduce/config';
 export * from './reproduce/run';

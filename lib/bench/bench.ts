@@ -27,6 +27,7 @@ import { describeSequential, TorchLayer } from './torch_export';
 import { BatchWorkers } from '../parallel/batch_workers';
 import { withSap } from '../defenses/with_sap';
 import { pgd } from '../attacks/pgd';
+import { measureThroughput, ThroughputOptions, ThroughputReport } from './throughput';
 
 /** What a workload can use. All tensors are owned by the benchmark. */
 export interface BenchContext {
@@ -106,6 +107,19 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
       return Object.assign(run, { dispose: () => sap.net.dispose() });
     },
   },
+  'sap-forward-tensor-ops': {
+    description: 'SAP-100 forward with the tensor-op sampler (multinomial + denseBincount; the default on native backends)',
+    make: (ctx) => {
+      const sap = withSap(ctx.net, { sampleFraction: 1, seed: ctx.seed, sampler: 'tensor-ops' });
+      return Object.assign(() => tf.tidy(() => void sap(ctx.x).dataSync()), { dispose: () => sap.net.dispose() });
+    },
+    repeats: 3,
+  },
+  pgd10: {
+    description: 'PGD-10 on the dense model, one gradient sample a step (10 input gradients)',
+    make: (ctx) => () => pgd(ctx.model, ctx.x, ctx.y, { eps: 0.1, steps: 10, seed: ctx.seed }).dispose(),
+    repeats: 3,
+  },
   'pgd10-eot8': {
     description: 'PGD-10 with EOT-8 on the dense model (80 input gradients)',
     make: (ctx) => () => pgd(ctx.model, ctx.x, ctx.y, { eps: 0.1, steps: 10, eotSamples: 8, seed: ctx.seed }).dispose(),
@@ -148,6 +162,8 @@ export interface BenchOptions {
    * interleaved. Default: not run.
    */
   workerSplit?: { workers: number; batch?: number; workerScript?: string };
+  /** Also measure the default protocol's throughput (images/s, one thread and with workers). Default: not run. */
+  throughput?: ThroughputOptions;
 }
 
 export interface Timing {
@@ -212,6 +228,8 @@ export interface BenchResult {
   speedupOverStock: Record<string, number>;
   /** The worker-thread split of a larger input gradient, when measured. */
   workerSplit: WorkerSplitReport | null;
+  /** Images per second of the default protocol, when measured. */
+  throughput: ThroughputReport | null;
   /** Where the input gradient spends its time: kernels by total time in one profiled run. */
   profile: { workload: string; kernels: { name: string; ms: number; calls: number }[] } | null;
   torch: TorchReport;
@@ -479,6 +497,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       log(`timing a ${options.workerSplit.batch ?? 256}-example input gradient on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
       workerSplit = await measureWorkerSplit(net, options.workerSplit, repeats, warmup, seed);
     }
+    let throughput: ThroughputReport | null = null;
+    if (options.throughput) throughput = await measureThroughput({ log, ...options.throughput });
     let torch: TorchReport = { available: false, reason: 'disabled (--no-torch)' };
     if (options.torch !== false) {
       log('running the same model in PyTorch');
@@ -515,6 +535,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       rows: rows.map((r) => ({ ...r, medianMs: round(r.medianMs), minMs: round(r.minMs), timesMs: r.timesMs.map((t) => round(t)) })),
       speedupOverStock,
       workerSplit,
+      throughput,
       profile,
       torch,
     };
@@ -545,6 +566,17 @@ export function formatBench(r: BenchResult): string {
       '',
       `input gradient of ${w.batch} examples: 1 thread ${w.singleThread.medianMs.toFixed(1)} ms, main thread + ${w.workers} worker(s) ${w.split.medianMs.toFixed(1)} ms ` +
         `(${w.speedup.toFixed(2)}x; min ${w.singleThread.minMs.toFixed(1)} vs ${w.split.minMs.toFixed(1)} ms; results ${w.identical ? 'bit-identical' : 'DIFFER'})`,
+    );
+  }
+  const pgd10 = r.rows.find((x) => x.name === 'pgd10');
+  const grad = r.rows.find((x) => x.name === 'input-gradient');
+  if (pgd10 && grad) lines.push('', `pgd10: ${(pgd10.medianMs / 10).toFixed(1)} ms a step = ${(pgd10.medianMs / 10 / grad.medianMs).toFixed(2)}x the input gradient`);
+  if (r.throughput) {
+    const t = r.throughput;
+    lines.push(
+      '',
+      `default protocol on ${t.n} images (${t.cells} cells): 1 thread ${t.oneThread.imagesPerSecond.toFixed(3)} images/s (${t.oneThread.seconds.toFixed(1)} s), ` +
+        `${t.workers.threads} threads ${t.workers.imagesPerSecond.toFixed(3)} images/s (${t.workers.seconds.toFixed(1)} s): ${t.speedup.toFixed(2)}x; cells ${t.identical ? 'identical' : 'DIFFER'}`,
     );
   }
   if (r.torch.available && r.torch.rows) {

@@ -288,6 +288,7 @@ export const COMMANDS: Record<string, Command> = {
       'no-torch': { type: 'boolean', help: 'do not run the PyTorch comparison' },
       'no-stock': { type: 'boolean', help: 'do not time the stock wasm kernels' },
       workers: { type: 'number', help: 'wasm: also time a 256-example input gradient split over the main thread + N workers (0: skip)', default: 1 },
+      'throughput-n': { type: 'number', help: 'images of the default-protocol throughput run, one thread and with worker threads (0: skip)', default: 16 },
       backend: backendFlag,
     },
     async (f) => {
@@ -299,6 +300,7 @@ export const COMMANDS: Record<string, Command> = {
         torch: !f['no-torch'],
         stock: !f['no-stock'],
         workerSplit: f.workers > 0 ? { workers: f.workers } : undefined,
+        throughput: f['throughput-n'] > 0 ? { n: f['throughput-n'] } : undefined,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(formatBench(result) + '\n');

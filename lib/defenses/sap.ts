@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
 import { drawCount, keepProbability, randomPruneMultipliers, sapMultipliers, SapMode } from './sampler';
 import { wasmSapExact, wasmSapSamplerActive } from '../backend/wasm_sap_sampler';
+import { tensorSapExact } from './tensor_sampler';
 
 export type SapGradient = 'mask' | 'identity';
 
@@ -27,7 +28,16 @@ export interface SapOptions {
   gradient?: SapGradient;
   /** A generator to draw from instead of `seed` (used by layers that own a stream). */
   rng?: Rng;
+  /**
+   * Which exact sampler: `'auto'` (default: the WebAssembly kernel on wasm, JavaScript on cpu,
+   * tensor ops on every other backend), `'wasm'`, `'javascript'` or `'tensor-ops'`. All draw from
+   * the same distribution; they consume seeds differently, so masks differ between samplers.
+   */
+  sampler?: SapSampler;
 }
+
+/** The exact SAP samplers (see `SapOptions.sampler`). */
+export type SapSampler = 'auto' | 'wasm' | 'javascript' | 'tensor-ops';
 
 const processStream = new Rng(DEFAULT_SEED);
 
@@ -78,15 +88,27 @@ function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.
 }
 
 /**
- * The backend's own exact sampler, when it has one: the WebAssembly kernel on wasm (activations
- * never leave the wasm heap). `undefined` means: use the JavaScript sampler.
+ * The exact sampler to use: the WebAssembly kernel on wasm (activations never leave the wasm
+ * heap), tensor ops on the native backends (nothing leaves the device); `undefined` means the
+ * JavaScript sampler (cpu).
  */
-function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng): Sampler | undefined {
-  if (h.size === 0 || !wasmSapSamplerActive()) return undefined;
+function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: SapSampler): Sampler | undefined {
+  if (h.size === 0) return undefined;
+  const backend = tf.getBackend();
+  const which = choice === 'auto' ? (backend === 'wasm' ? 'wasm' : backend === 'cpu' ? 'javascript' : 'tensor-ops') : choice;
   const r = drawCount(sampleFraction, h.size / h.shape[0]);
-  const seedLo = rng.nextUint32();
-  const seedHi = rng.nextUint32();
-  return (x) => wasmSapExact(x, { r, seedLo, seedHi });
+  if (which === 'wasm') {
+    if (!wasmSapSamplerActive()) throw new Error(`the wasm SAP sampler needs the wasm backend (active: ${backend})`);
+    const seedLo = rng.nextUint32();
+    const seedHi = rng.nextUint32();
+    return (x) => wasmSapExact(x, { r, seedLo, seedHi });
+  }
+  if (which === 'tensor-ops') {
+    const seed = rng.seed();
+    return (x) => tensorSapExact(x, r, seed);
+  }
+  if (which !== 'javascript') throw new Error(`sampler must be 'auto', 'wasm', 'javascript' or 'tensor-ops', got ${JSON.stringify(choice)}`);
+  return undefined;
 }
 
 /**
@@ -102,7 +124,7 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
   const gradient = options.gradient ?? 'mask';
   if (mode === 'exact') {
-    const fast = exactSampler(h, sampleFraction, rng);
+    const fast = exactSampler(h, sampleFraction, rng, options.sampler ?? 'auto');
     if (fast) return applySampler(h, gradient, fast);
   }
   return applySampler(h, gradient, jsSampler((v, rows, n, out) => {

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
-import { checkSampleFraction, randomPrune, sap, SapGradient } from './sap';
+import { checkSampleFraction, randomPrune, sap, SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
 export interface SapLayerArgs {
@@ -21,6 +21,8 @@ export interface SapLayerArgs {
   gradient?: SapGradient;
   /** `'sap'` (default) or `'random'` (uniform random pruning with SAP's expected survivors). */
   kind?: 'sap' | 'random';
+  /** Exact sampler (`SapOptions.sampler`). Default `'auto'`. */
+  sampler?: SapSampler;
   /** Seed of the layer's stream of masks. Default `DEFAULT_SEED`. */
   seed?: number;
   /** When `false` the layer is the identity. Default `true`. */
@@ -34,6 +36,7 @@ export class SapLayer extends tf.layers.Layer {
   mode: SapMode;
   gradient: SapGradient;
   kind: 'sap' | 'random';
+  sampler: SapSampler;
   seed: number;
   active: boolean;
   private rng: Rng;
@@ -45,6 +48,7 @@ export class SapLayer extends tf.layers.Layer {
     this.mode = args.mode ?? 'exact';
     this.gradient = args.gradient ?? 'mask';
     this.kind = args.kind ?? 'sap';
+    this.sampler = args.sampler ?? 'auto';
     this.seed = args.seed ?? DEFAULT_SEED;
     this.active = args.active ?? true;
     this.rng = new Rng(this.seed);
@@ -64,7 +68,7 @@ export class SapLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!this.active) return tf.clone(x);
-    const options = { sampleFraction: this.sampleFraction, mode: this.mode, gradient: this.gradient, rng: this.rng };
+    const options = { sampleFraction: this.sampleFraction, mode: this.mode, gradient: this.gradient, rng: this.rng, sampler: this.sampler };
     return tf.tidy(() => (this.kind === 'random' ? randomPrune(x, options) : sap(x, options)));
   }
 
@@ -77,6 +81,7 @@ export class SapLayer extends tf.layers.Layer {
       kind: this.kind,
       seed: this.seed,
       active: this.active,
+      ...(this.sampler !== 'auto' ? { sampler: this.sampler } : {}),
     };
   }
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, deriveSeed } from '../seed';
 import type { Model } from '../models/model';
 import { SapLayer, SapLayerArgs } from './sap_layer';
-import type { SapGradient } from './sap';
+import type { SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
 export interface WithSapOptions {
@@ -21,6 +21,8 @@ export interface WithSapOptions {
   gradient?: SapGradient;
   /** `'exact'` (default) or `'poisson'`. */
   mode?: SapMode;
+  /** Exact sampler of every SAP layer (`SapOptions.sampler`). Default `'auto'`. */
+  sampler?: SapSampler;
   /** `'sap'` (default) or `'random'`: the uniform random-pruning baseline at the same sites. */
   kind?: 'sap' | 'random';
 }
@@ -81,6 +83,7 @@ export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): Sa
           sampleFraction: perLayer[layer.name] ?? options.sampleFraction ?? 1,
           gradient: options.gradient ?? 'mask',
           mode: options.mode ?? 'exact',
+          ...(options.sampler ? { sampler: options.sampler } : {}),
           kind,
           seed: deriveSeed(seed, 'sap', sapLayers.length),
           name: `${kind === 'sap' ? 'sap' : 'random_prune'}_after_${layer.name}_${sapLayers.length}`,

@@ -8,7 +8,9 @@ import { runBench, timeRuns, timeInterleaved, torchAvailable, WORKLOADS, BenchRe
 import { describeSequential } from '../../lib/bench/torch_export';
 import { main } from '../../lib/cli/main';
 import { useWasm } from '../backend/backend_compare';
-import { compileBatchWorker } from '../parallel/worker_script';
+import { compileBatchWorker, compileCellWorker } from '../parallel/worker_script';
+import { measureThroughput } from '../../lib/bench/throughput';
+import { slow } from '../helpers';
 
 const TINY = { batch: 2, repeats: 1, warmup: 0 };
 
@@ -27,6 +29,7 @@ function expectWellFormed(r: BenchResult, stock: boolean) {
   if (stock) expect(r.speedupOverStock['input-gradient']).toBeGreaterThan(0);
   expect(r.profile?.kernels.length).toBeGreaterThan(0);
   expect(r.workerSplit).toBeNull();
+  expect(r.throughput).toBeNull();
   expect(JSON.parse(JSON.stringify(r))).toEqual(r);
 }
 
@@ -52,7 +55,7 @@ describe('saplab bench', () => {
     process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     try {
-      const code = await main(['bench', '--batch=2', '--repeats=1', '--warmup=0', '--no-torch', '--no-stock', '--workers=0', '--json', file]);
+      const code = await main(['bench', '--batch=2', '--repeats=1', '--warmup=0', '--no-torch', '--no-stock', '--workers=0', '--throughput-n=0', '--json', file]);
       expect(code).toBe(0);
     } finally {
       process.stdout.write = write;
@@ -138,5 +141,15 @@ describe('saplab bench', () => {
     expect(r.torch.check!.logitsMaxAbsDiff).toBeLessThan(1e-4);
     expect(r.torch.check!.gradientMaxRelDiff).toBeLessThan(1e-3);
     expect(r.torch.ratios!['input-gradient']).toBeGreaterThan(0);
+  });
+
+  // The whole default grid twice (about a minute a run for 2 images here).
+  it.runIf(slow)('measures the default-protocol throughput with and without a worker, with identical cells', async () => {
+    const t = await measureThroughput({ n: 2, workers: 1, workerScript: compileCellWorker() });
+    expect(t.n).toBe(2);
+    expect(t.cells).toBeGreaterThan(10);
+    expect(t.identical).toBe(true);
+    expect(t.workers.threads).toBe(2);
+    expect(t.oneThread.imagesPerSecond).toBeCloseTo(2 / t.oneThread.seconds, 2);
   });
 });
