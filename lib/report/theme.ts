@@ -116,13 +116,19 @@ export const DEFENSE_COLORS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The colour of a defense by name: `DEFENSE_COLORS` for the names saplab uses, otherwise a
+ * The colour of a defense by name: `DEFENSE_COLORS` for the names saplab uses (also for labels
+ * that start with one, such as `SAP-100 · every attack`), otherwise a
  * colour of the palette (black excluded, which marks the undefended model) picked by a hash of
  * the name — stable across figures and runs, though two unknown names may share one.
  */
 export function defenseColor(name: string): string {
   const fixed = DEFENSE_COLORS[name];
   if (fixed) return fixed;
+  // A label that starts with a known defense ("SAP-100 · every attack") takes that defense's colour.
+  const prefix = Object.keys(DEFENSE_COLORS)
+    .filter((k) => name.startsWith(k) && /^[^A-Za-z0-9]/.test(name.slice(k.length)))
+    .sort((a, b) => b.length - a.length)[0];
+  if (prefix) return DEFENSE_COLORS[prefix];
   const pool = THEME.colors.filter((c) => c !== OKABE_ITO.black && c !== OKABE_ITO.yellow);
   let h = 2166136261;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);

@@ -94,6 +94,10 @@ const DEFENSES: DefenseSpec[] = [
  * restrict the defenses (default: all); `transferEps` defaults to the grid's eps.
  */
 export function checkAttacks(o: {
+  /** The strongest gradient attack the variants repeat (its name in the preset). Default `PGD-EOT`. */
+  base?: string;
+  /** The defense the transfer attack is crafted on. Default `dense`. */
+  source?: string;
   steps: number;
   relStepsize: number;
   eotSamples: number;
@@ -105,11 +109,12 @@ export function checkAttacks(o: {
 }): AttackSpec[] {
   const pgdEot = { method: 'pgd', relStepsize: o.relStepsize } as const;
   const only = (names?: string[]) => (names ? { only: names } : {});
+  const base = o.base ?? 'PGD-EOT';
   return [
-    { name: 'PGD-EOT-2x-steps', ...pgdEot, steps: 2 * o.steps, eotSamples: o.eotSamples, eps: o.effortEps, variantOf: 'PGD-EOT', ...only(o.effortOn) },
-    { name: 'PGD-EOT-2x-EOT', ...pgdEot, steps: o.steps, eotSamples: 2 * o.eotSamples, eps: o.effortEps, variantOf: 'PGD-EOT', ...only(o.effortOn) },
-    { name: 'PGD-EOT-large-eps', ...pgdEot, steps: o.steps, eotSamples: o.eotSamples, eps: [0.5], ...only(o.largeOn) },
-    { name: 'Transfer-PGD', ...pgdEot, steps: o.steps, transferFrom: 'dense', ...(o.transferEps ? { eps: o.transferEps } : {}), ...only(o.transferOn) },
+    { name: `${base}-2x-steps`, ...pgdEot, steps: 2 * o.steps, eotSamples: o.eotSamples, eps: o.effortEps, variantOf: base, ...only(o.effortOn) },
+    { name: `${base}-2x-EOT`, ...pgdEot, steps: o.steps, eotSamples: 2 * o.eotSamples, eps: o.effortEps, variantOf: base, ...only(o.effortOn) },
+    { name: `${base}-large-eps`, ...pgdEot, steps: o.steps, eotSamples: o.eotSamples, eps: [0.5], ...only(o.largeOn) },
+    { name: 'Transfer-PGD', ...pgdEot, steps: o.steps, transferFrom: o.source ?? 'dense', ...(o.transferEps ? { eps: o.transferEps } : {}), ...only(o.transferOn) },
   ];
 }
 

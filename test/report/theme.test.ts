@@ -40,5 +40,11 @@ describe('theme', () => {
       expect(defenseColor(name)).toBe(c);
     }
     expect(new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(defenseColor)).size).toBeGreaterThan(1);
+    // Labels built on a defense name keep its colour; a longer name is not mistaken for a shorter one.
+    expect(defenseColor('SAP-100 · every attack')).toBe(OKABE_ITO.vermillion);
+    expect(defenseColor('SAP-10 (r/N = 0.1)')).toBe(OKABE_ITO.reddishPurple);
+    expect(defenseColor('dense, clean')).toBe(OKABE_ITO.black);
+    expect(defenseColor('dense-ish')).toBe(OKABE_ITO.black);
+    expect(defenseColor('SAP-1000')).not.toBe(OKABE_ITO.reddishPurple);
   });
 });

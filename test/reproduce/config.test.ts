@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, ConfigError, PRESETS, attackEps } from '../../lib/reproduce/config';
+import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, ConfigError, PRESETS, attackEps, checkAttacks } from '../../lib/reproduce/config';
 
 describe('reproduce protocol', () => {
   it('presets are valid and cover every attack family the evaluation needs', () => {
@@ -42,16 +42,31 @@ describe('reproduce protocol', () => {
   });
 
   it('every preset carries the attacks the checklist needs, at a small share of the default cost', () => {
+    // Every registered preset (checkAttacks builds these from a preset's strongest gradient attack).
     for (const p of Object.keys(PRESETS)) {
       const c = presetConfig(p);
-      expect(c.attacks.some((a) => a.transferFrom === 'dense'), p).toBe(true);
+      expect(c.attacks.some((a) => a.transferFrom), p).toBe(true);
       expect(c.attacks.some((a) => (a.eps ?? []).some((e) => e >= 0.3)), p).toBe(true);
       const variants = c.attacks.filter((a) => a.variantOf);
-      expect(variants.map((v) => v.name).sort(), p).toEqual(['PGD-EOT-2x-EOT', 'PGD-EOT-2x-steps']);
-      const base = c.attacks.find((a) => a.name === 'PGD-EOT')!;
-      expect(variants.find((v) => v.name === 'PGD-EOT-2x-steps')!.steps).toBe(2 * base.steps!);
-      expect(variants.find((v) => v.name === 'PGD-EOT-2x-EOT')!.eotSamples).toBe(2 * base.eotSamples!);
+      expect(variants.length, p).toBeGreaterThanOrEqual(2);
+      for (const v of variants) {
+        const base = c.attacks.find((a) => a.name === v.variantOf)!;
+        const moreSteps = (v.steps ?? 0) >= 2 * (base.steps ?? 1) && v.eotSamples === base.eotSamples;
+        const moreEot = (v.eotSamples ?? 1) >= 2 * (base.eotSamples ?? 1) && v.steps === base.steps;
+        expect(moreSteps || moreEot, `${p}: ${v.name}`).toBe(true);
+      }
     }
+    for (const p of ['quick', 'default', 'full']) {
+      const c = presetConfig(p);
+      const names = c.attacks.filter((a) => a.variantOf).map((v) => v.name).sort();
+      expect(names, p).toEqual(['PGD-EOT-2x-EOT', 'PGD-EOT-2x-steps']);
+    }
+    expect(checkAttacks({ base: 'APGD', source: 'ref', steps: 3, relStepsize: 0.5, eotSamples: 2, effortEps: [0.1] }).map((a) => [a.name, a.variantOf ?? a.transferFrom ?? null])).toEqual([
+      ['APGD-2x-steps', 'APGD'],
+      ['APGD-2x-EOT', 'APGD'],
+      ['APGD-large-eps', null],
+      ['Transfer-PGD', 'ref'],
+    ]);
     const d = presetConfig('default');
     const withoutChecks = { ...d, attacks: d.attacks.filter((a) => !a.transferFrom && !a.variantOf && !a.eps) };
     expect(gridCost(d) / gridCost(withoutChecks)).toBeLessThan(1.3);
