@@ -4,11 +4,11 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
 import { initBackend } from '../backend';
-import { loadFashionMnist } from '../data/fashion_mnist';
+import { DATASETS, isDatasetName, loadDataset } from '../data/datasets';
+import { Architecture, buildArchitecture, DEFAULT_RECIPE, TRAIN_RECIPES } from '../models/recipes';
 import { trainClassifier } from '../models/train';
 import { saveModel } from '../models/io';
-import { loadPretrained } from '../models/pretrained';
-import { asModel, Model } from '../models/model';
+import type { Model } from '../models/model';
 import { withSap } from '../defenses/with_sap';
 import { predictProbs } from '../defenses/predict';
 import { accuracy } from '../metrics/accuracy';
@@ -18,9 +18,11 @@ import { DEFAULT_SEED } from '../seed';
 import { formatBench, runBench } from '../bench/bench';
 import { listNotebooks, notebookDirtiness, runNotebooks } from './notebooks';
 import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../reproduce/config';
-import { runReproduce } from '../reproduce/run';
+import { needsRelu, runReproduce } from '../reproduce/run';
+import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../reproduce/inputs';
+import { MODEL_INPUT_DEFAULTS, validateModelInput } from '../reproduce/config';
+import { MODEL_INPUT_FLAGS, modelInputOverrides } from './model_flags';
 import { parseWorkers } from '../parallel/worker_count';
-import { fashionCnn } from '../models/fashion_cnn';
 import { rlCommand } from './rl';
 import { trainAdversarial } from '../models/adversarial_training';
 import { ADVERSARIAL_TRAIN_FLAGS, checkAdversarialFlags, splitHeldOut } from './adversarial_flags';
@@ -33,16 +35,16 @@ function formatDuration(s: number): string {
 }
 
 /** Seconds the grid should take here: its cost in forward passes times a measured forward pass. */
-async function estimateSeconds(config: ReproduceConfig): Promise<number> {
-  const net = fashionCnn();
-  const x = tf.zeros([64, 28, 28, 1]);
-  const once = () => tf.tidy(() => (net.predict(x) as tf.Tensor).dataSync());
+async function estimateSeconds(config: ReproduceConfig, inputs: EvaluationInputs): Promise<number> {
+  const model = inputs.wrap(inputs.net);
+  const [, h, w, c] = inputs.data.x.shape;
+  const x = tf.zeros([Math.min(64, config.batchSize), h, w, c]) as tf.Tensor4D;
+  const once = () => tf.tidy(() => model(x).dataSync());
   once();
   const t = Date.now();
   for (let i = 0; i < 3; i++) once();
-  const perImage = (Date.now() - t) / 1000 / 3 / 64;
+  const perImage = (Date.now() - t) / 1000 / 3 / x.shape[0];
   tf.dispose(x);
-  net.dispose();
   // SAP passes cost about three dense ones (sampling in JavaScript), counted on average.
   return gridCost(config) * perImage * 2;
 }
@@ -85,35 +87,52 @@ export const COMMANDS: Record<string, Command> = {
     'train',
     'Train a model with a seeded loop and save it in TF.js layers format.',
     {
-      dataset: { type: 'string', help: 'fashion-mnist', default: 'fashion-mnist' },
-      epochs: { type: 'number', help: 'passes over the training set', default: 8 },
-      'batch-size': { type: 'number', help: 'examples per step', default: 128 },
-      lr: { type: 'number', help: 'Adam learning rate (halved every 3 epochs)', default: 1e-3 },
+      dataset: { type: 'string', help: Object.keys(DATASETS).join(' | '), default: 'fashion-mnist' },
+      data: { type: 'string', help: 'folder searched first for the data set (then $SAPLAB_DATA, data/, download)' },
+      model: { type: 'string', help: 'architecture: fashion-cnn | resnet20', default: 'fashion-cnn' },
+      recipe: { type: 'string', help: `training recipe: ${Object.keys(TRAIN_RECIPES).join(' | ')} (default: adam for fashion-cnn, paper-cifar10 for resnet20)` },
+      epochs: { type: 'number', help: "passes over the training set (default: the recipe's)" },
+      'batch-size': { type: 'number', help: "examples per step (default: the recipe's)" },
+      lr: { type: 'number', help: 'learning rate of the adam recipe (halved every 3 epochs)' },
       seed: { type: 'number', help: 'seed of initialisation and shuffles', default: DEFAULT_SEED },
       limit: { type: 'number', help: 'use only the first N training images' },
-      out: { type: 'string', help: 'output folder', default: 'models/fashion-cnn' },
+      out: { type: 'string', help: 'output folder (default models/<model>)' },
       ...ADVERSARIAL_TRAIN_FLAGS,
       backend: backendFlag,
     },
     async (f) => {
-      if (f.dataset !== 'fashion-mnist') throw new UsageError(`--dataset ${f.dataset} is not supported; use fashion-mnist`);
+      if (!isDatasetName(f.dataset)) throw new UsageError(`--dataset must be one of ${Object.keys(DATASETS).join(', ')}, got ${JSON.stringify(f.dataset)}`);
+      if (f.model !== 'fashion-cnn' && f.model !== 'resnet20') throw new UsageError(`--model must be fashion-cnn or resnet20 (an architecture to train), got ${JSON.stringify(f.model)}`);
+      const arch = f.model as Architecture;
+      const recipeName = f.recipe ?? DEFAULT_RECIPE[arch];
+      const recipe = TRAIN_RECIPES[recipeName];
+      if (!recipe) throw new UsageError(`unknown --recipe ${JSON.stringify(recipeName)} (known: ${Object.keys(TRAIN_RECIPES).join(', ')})`);
+      for (const k of ['epochs', 'batch-size', 'limit'] as const) if (f[k] !== undefined && !(Number.isInteger(f[k]) && f[k] >= 1)) throw new UsageError(`--${k} must be a positive integer`);
+      if (f.lr !== undefined && (recipe.options.optimizer !== 'adam' || !(f.lr > 0))) throw new UsageError('--lr takes a positive number and applies to the adam recipe only');
+      if (f.dataset === 'idx' && !f.data) throw new UsageError('--dataset idx needs --data DIR');
       const adversarial = checkAdversarialFlags(f);
       await announceBackend(f.backend);
-      const train = await loadFashionMnist({ split: 'train', limit: f.limit });
-      const test = await loadFashionMnist({ split: 'test' });
-      const model = fashionCnn({ seed: f.seed });
-      const common = { epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, seed: f.seed, validation: test };
+      const dir = f.data === undefined ? undefined : String(f.data);
+      const train = await loadDataset({ dataset: f.dataset, dir, split: 'train', limit: f.limit });
+      const test = await loadDataset({ dataset: f.dataset, dir, split: 'test' });
+      const [, h, w, c] = train.x.shape;
+      const classes = Math.max(10, tf.tidy(() => train.y.max().dataSync()[0]) + 1);
+      const model = buildArchitecture(arch, { seed: f.seed, inputShape: [h, w, c], classes });
+      const epochs = f.epochs ?? recipe.epochs;
+      const outDir = path.resolve(f.out ?? path.join('models', arch));
+      const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test };
+      const recipeNote = `recipe ${recipeName}${epochs !== recipe.epochs ? ` shortened to ${epochs} epochs` : ''}`;
       let log;
       let kept: number | undefined;
       if (adversarial) {
         const { trainX, trainY, heldOut } = splitHeldOut(train, adversarial.holdout);
-        process.stderr.write(`adversarial training (${adversarial.method}) of ${model.name} on ${trainX.shape[0]} images (${adversarial.holdout} held out), seed ${f.seed}\n`);
+        process.stderr.write(`adversarial training (${adversarial.method}) of ${model.name} on ${trainX.shape[0]} ${f.dataset} images (${adversarial.holdout} held out), ${recipeNote}, seed ${f.seed}\n`);
         // Each epoch is saved as it finishes (out/epochs/N), so a long run can be stopped and used.
         const epochLog: unknown[] = [];
         const onEpoch = async (epoch: number, entry: unknown) => {
           epochLog.push(entry);
-          await saveModel(model, path.join(path.resolve(f.out), 'epochs', String(epoch)));
-          fs.writeFileSync(path.join(path.resolve(f.out), 'epochs', 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), epochs: epochLog }, null, 2) + '\n');
+          await saveModel(model, path.join(outDir, 'epochs', String(epoch)));
+          fs.writeFileSync(path.join(outDir, 'epochs', 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), epochs: epochLog }, null, 2) + '\n');
         };
         const r = await trainAdversarial(model, trainX, trainY, { ...common, ...adversarial.options, heldOut, onEpoch });
         log = r.log;
@@ -121,10 +140,10 @@ export const COMMANDS: Record<string, Command> = {
         tf.dispose([trainX, trainY]);
         if (heldOut) tf.dispose([heldOut.x, heldOut.y]);
       } else {
-        process.stderr.write(`training ${model.name} (${model.countParams()} parameters) on ${train.x.shape[0]} images, seed ${f.seed}\n`);
+        process.stderr.write(`training ${model.name} (${model.countParams()} parameters) on ${train.x.shape[0]} ${f.dataset} images, ${recipeNote}, seed ${f.seed}\n`);
         log = await trainClassifier(model, train.x, train.y, common);
       }
-      const out = path.resolve(f.out);
+      const out = outDir;
       await saveModel(model, out);
       const acc = kept !== undefined ? log[kept - 1].valAccuracy! : log[log.length - 1].valAccuracy!;
       if (adversarial) fs.writeFileSync(path.join(out, 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), keptEpoch: kept, epochs: log }, null, 2) + '\n');
@@ -149,6 +168,7 @@ export const COMMANDS: Record<string, Command> = {
       'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
       'no-figures': { type: 'boolean', help: 'skip figure export' },
       workers: { type: 'string', help: 'worker threads computing cells beside the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core on wasm/cpu)' },
+      ...MODEL_INPUT_FLAGS,
       backend: backendFlag,
     },
     async (f) => {
@@ -178,6 +198,7 @@ export const COMMANDS: Record<string, Command> = {
       }
       if (f.n !== undefined) overrides.n = f.n;
       if (f.seed !== undefined) overrides.seed = f.seed;
+      Object.assign(overrides, modelInputOverrides(f));
       if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');
       let config: ReproduceConfig;
       try {
@@ -188,12 +209,15 @@ export const COMMANDS: Record<string, Command> = {
       }
       await announceBackend(f.backend);
       const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}`));
-      const estimate = await estimateSeconds(config);
-      process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images -> ${outDir}\n`);
+      // Model and data are loaded and checked before anything is written (bad input: exit 2, no folder).
+      const inputs = await loadEvaluationInputs(config, { needsRelu: needsRelu(config) });
+      const estimate = await estimateSeconds(config, inputs);
+      process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset} -> ${outDir}\n`);
+      process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
       process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)} (resumable: rerun with the same --out)\n`);
       let result;
       try {
-        result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers });
+        result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(e.message);
         throw e;
@@ -236,27 +260,36 @@ export const COMMANDS: Record<string, Command> = {
 
   evaluate: command(
     'evaluate',
-    'Clean accuracy (with a 95% Wilson interval) and calibration of the shipped CNN on the shipped test split, dense and, with --sap, with SAP.',
+    'Clean accuracy (with a 95% Wilson interval) and calibration of a model (the shipped CNN by default) on a test split, dense and, with --sap, with SAP.',
     {
-      n: { type: 'number', help: 'number of test images (max 10000)', default: 10000 },
+      n: { type: 'number', help: 'number of test images (default: the whole test split, at most 10000)' },
       sap: { type: 'string', help: 'comma-separated SAP sampleFractions to evaluate too, e.g. 0.1,0.5,1,2' },
       random: { type: 'boolean', help: 'also evaluate uniform random pruning at the same fractions' },
       samples: { type: 'number', help: 'softmax passes averaged per SAP prediction', default: 100 },
       seed: { type: 'number', help: 'seed of the SAP masks', default: DEFAULT_SEED },
+      ...MODEL_INPUT_FLAGS,
       backend: backendFlag,
     },
     async (f) => {
       const fractions = f.sap === undefined ? [] : String(f.sap).split(',').map((v) => Number(v.trim()));
       if (fractions.some((v) => !(v > 0) || !Number.isFinite(v))) throw new UsageError(`--sap takes positive numbers, got ${JSON.stringify(f.sap)}`);
       if (!(Number.isInteger(f.samples) && f.samples >= 1)) throw new UsageError('--samples must be a positive integer');
-      if (!(Number.isInteger(f.n) && f.n >= 1 && f.n <= 10000)) throw new UsageError('--n must be an integer in 1..10000');
+      if (f.n !== undefined && !(Number.isInteger(f.n) && f.n >= 1)) throw new UsageError('--n must be a positive integer');
+      const mi = { ...MODEL_INPUT_DEFAULTS, ...modelInputOverrides(f) };
+      try {
+        validateModelInput(mi);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(e.message);
+        throw e;
+      }
       await announceBackend(f.backend);
-      const net = await loadPretrained('fashion-cnn');
-      const test = await loadFashionMnist({ split: 'test', limit: f.n });
-      const models: { label: string; model: Model }[] = [{ label: 'dense', model: asModel(net, 'dense') }];
+      const inputs = await loadEvaluationInputs({ ...mi, n: f.n ?? 10000 }, { needsRelu: fractions.length > 0, nIsUpperBound: f.n === undefined });
+      const { net, data: test } = inputs;
+      process.stderr.write(`model ${mi.model}: ${describeConventions(inputs)}${fractions.length ? `; SAP after ${inputs.sites.join(', ')}` : ''}\n`);
+      const models: { label: string; model: Model }[] = [{ label: 'dense', model: inputs.wrap(net) }];
       for (const fr of fractions) {
-        models.push({ label: `SAP r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed }) });
-        if (f.random) models.push({ label: `random r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed, kind: 'random' }) });
+        models.push({ label: `SAP r/N=${fr}`, model: inputs.wrap(withSap(net, { sampleFraction: fr, seed: f.seed })) });
+        if (f.random) models.push({ label: `random r/N=${fr}`, model: inputs.wrap(withSap(net, { sampleFraction: fr, seed: f.seed, kind: 'random' })) });
       }
       process.stdout.write(`| model | accuracy [95% Wilson] | ECE | NLL | Brier | passes | seconds |\n|---|---|---|---|---|---|---|\n`);
       for (const { label, model } of models) {
@@ -270,9 +303,8 @@ export const COMMANDS: Record<string, Command> = {
         const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
         process.stdout.write(`| ${label} | ${pct(acc.accuracy)} [${pct(acc.low)}, ${pct(acc.high)}] | ${pct(cal.ece)} | ${cal.nll.toFixed(3)} | ${cal.brier.toFixed(3)} | ${model.stochastic ? f.samples : 1} | ${((Date.now() - t0) / 1000).toFixed(1)} |\n`);
       }
-      process.stdout.write(`(${test.x.shape[0]} test images, seed ${f.seed})\n`);
-      tf.dispose([test.x, test.y]);
-      net.dispose();
+      process.stdout.write(`(${test.x.shape[0]} ${mi.dataset} test images, model ${mi.model}, seed ${f.seed}${fractions.length ? `, SAP sites: ${inputs.sites.join(', ')}` : ''})\n`);
+      inputs.dispose();
       return 0;
     },
   ),

@@ -5,6 +5,8 @@
  */
 import { UsageError } from './args';
 import { COMMANDS } from './commands';
+import { DataError } from '../data/errors';
+import { ModelError } from '../models/load_model';
 
 function mainUsage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);
@@ -31,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`saplab ${name}: ${e.message}\n\n${cmd.usage()}\n`);
+      return 2;
+    }
+    if (e instanceof DataError || e instanceof ModelError) {
+      // Bad input (data that cannot be read, a model that does not fit): exit 2, no usage text.
+      process.stderr.write(`saplab ${name}: ${e.message}\n`);
       return 2;
     }
     process.stderr.write(`saplab ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -4,6 +4,9 @@
  * the default and `--full` are presets; a JSON config file overrides keys of the preset.
  */
 import { DEFAULT_SEED } from '../seed';
+import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
+import { checkInputConventions, PixelRange } from '../models/input_conventions';
+import type { OutputKind } from '../models/logits';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
@@ -53,10 +56,32 @@ export interface AttackSpec {
   variantOf?: string;
 }
 
-export interface ReproduceConfig {
-  /** Pretrained model to evaluate. Default `fashion-cnn`. */
-  model: 'fashion-cnn';
-  /** Number of test images (the first n of the shipped test split). */
+/** Which model and data a run evaluates, and how the model wants its input. */
+export interface ModelInputConfig {
+  /**
+   * The model: `fashion-cnn` (shipped) or a TF.js layers model given as a folder, its `model.json`,
+   * a `file://` URL or an `http(s)://` URL. Default `fashion-cnn`.
+   */
+  model: string;
+  /** Data set of the test images. Default `fashion-mnist`. */
+  dataset: DatasetName;
+  /** Folder searched first for the data set (`--data`); `null`: `$SAPLAB_DATA`, `data/`, download. Default `null`. */
+  dataDir: string | null;
+  /** Pixel range the model expects; images and eps stay on `[0, 1]`. Default `[0, 1]`. */
+  inputRange: PixelRange;
+  /** Per-channel mean subtracted inside the evaluated function (on `inputRange`). Default `null`. */
+  mean: number[] | null;
+  /** Per-channel std divided by inside the evaluated function (on `inputRange`). Default `null`. */
+  std: number[] | null;
+  /** What the model outputs: `logits`, `probs`, or `auto` (probs when it ends in a softmax). Default `auto`. */
+  outputs: OutputKind;
+}
+
+/** The defaults of `ModelInputConfig`: the shipped CNN on the shipped Fashion-MNIST test split. */
+export const MODEL_INPUT_DEFAULTS: ModelInputConfig = { model: 'fashion-cnn', dataset: 'fashion-mnist', dataDir: null, inputRange: [0, 1], mean: null, std: null, outputs: 'auto' };
+
+export interface ReproduceConfig extends ModelInputConfig {
+  /** Number of test images (the first n of the test split). */
   n: number;
   /** The user seed every random choice derives from. Default 1803. */
   seed: number;
@@ -123,7 +148,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
   switch (preset) {
     case 'quick':
       return {
-        model: 'fashion-cnn',
+        ...MODEL_INPUT_DEFAULTS,
         n: 64,
         seed: DEFAULT_SEED,
         eps: [0, 0.05, 0.1, 0.2],
@@ -143,7 +168,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
       };
     case 'default':
       return {
-        model: 'fashion-cnn',
+        ...MODEL_INPUT_DEFAULTS,
         n: 150,
         seed: DEFAULT_SEED,
         eps: [0, 0.02, 0.05, 0.1, 0.2],
@@ -163,7 +188,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
       };
     case 'full':
       return {
-        model: 'fashion-cnn',
+        ...MODEL_INPUT_DEFAULTS,
         n: 10000,
         seed: DEFAULT_SEED,
         eps: [0, 1 / 255, 2 / 255, 4 / 255, 8 / 255, 16 / 255, 32 / 255, 0.1, 0.2],
@@ -186,11 +211,42 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
   }
 }
 
+/**
+ * The paper's CIFAR-10 protocol (Dhillon et al. 2018, section 4, and its tutorial): the whole test
+ * split, lambda in {0, 1, 2, 4, 8, 16, 32, 64} on the 0–255 scale, dense vs SAP-100, 100-pass
+ * predictions, the paper's FGSM with a 100-sample Monte-Carlo gradient, then the adaptive attacks.
+ * Needs the user's CIFAR-10 model (`--model`): the package ships none.
+ */
+function paperCifar10Preset(): ReproduceConfig {
+  const sap = ['SAP-100'];
+  return {
+    ...MODEL_INPUT_DEFAULTS,
+    dataset: 'cifar10',
+    n: 10000,
+    seed: DEFAULT_SEED,
+    eps: [0, 1, 2, 4, 8, 16, 32, 64].map((l) => l / 255),
+    predictSamples: 100,
+    batchSize: 128,
+    calibrationBins: 15,
+    defenses: [DEFENSES[0], DEFENSES[3]],
+    attacks: [
+      { name: 'FGSM', method: 'fgsm' },
+      { name: 'FGSM-MC', method: 'fgsm', eotSamples: 100 },
+      { name: 'PGD', method: 'pgd', steps: 40, relStepsize: 0.1 },
+      { name: 'PGD-EOT', method: 'pgd', steps: 40, relStepsize: 0.1, eotSamples: 20, only: sap },
+      { name: 'BPDA', method: 'pgd', steps: 40, relStepsize: 0.1, bpda: true, only: sap },
+      { name: 'APGD-CE-EOT', method: 'apgd', steps: 100, loss: 'ce', eotSamples: 20, only: sap },
+      { name: 'Square', method: 'square', queries: 1000, predictSamples: 10 },
+    ],
+  };
+}
+
 /** Every preset by name, with a one-line description for `--help`. */
 export const PRESETS: Record<string, { description: string; config: () => ReproduceConfig }> = {
   quick: { description: 'small protocol for CI (under 2 minutes)', config: () => mainPreset('quick') },
   default: { description: 'the main job (under 10 minutes on 2 cores)', config: () => mainPreset('default') },
   full: { description: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)', config: () => mainPreset('full') },
+  'paper-cifar10': { description: "the paper's CIFAR-10 protocol on your ResNet-20 (--model): lambda 0–64/255, dense vs SAP-100, 100-sample FGSM, adaptive attacks (days on CPU)", config: paperCifar10Preset },
 };
 
 /** The protocol of a preset; an unknown name throws `ConfigError` listing the known ones. */
@@ -208,7 +264,7 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins'];
+const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins'];
 const DEFENSE_KEYS = ['name', 'kind', 'sampleFraction'];
 const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf'];
 
@@ -220,9 +276,8 @@ function posInt(v: unknown, key: string): number {
 /** Checks a config and returns it; unknown keys and bad values throw `ConfigError` naming the key. */
 export function validateConfig(c: ReproduceConfig): ReproduceConfig {
   for (const k of Object.keys(c)) if (!TOP_KEYS.includes(k as keyof ReproduceConfig)) throw new ConfigError(`unknown config key "${k}" (known: ${TOP_KEYS.join(', ')})`);
-  if (c.model !== 'fashion-cnn') throw new ConfigError(`model must be "fashion-cnn", got ${JSON.stringify(c.model)}`);
+  validateModelInput(c);
   posInt(c.n, 'n');
-  if (c.n > 10000) throw new ConfigError(`n must be at most 10000 (the test split), got ${c.n}`);
   if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${JSON.stringify(c.seed)}`);
   if (!Array.isArray(c.eps) || c.eps.length === 0 || c.eps.some((e) => typeof e !== 'number' || !(e >= 0) || e > 1)) {
     throw new ConfigError(`eps must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(c.eps)}`);
@@ -262,6 +317,21 @@ export function validateConfig(c: ReproduceConfig): ReproduceConfig {
     if (a.variantOf !== undefined && (!attackNames.has(a.variantOf) || a.variantOf === a.name)) throw new ConfigError(`attacks[${i}].variantOf names an unknown attack "${a.variantOf}"`);
   });
   return c;
+}
+
+/** Checks the model/data keys of a config; throws `ConfigError` naming the key. */
+export function validateModelInput(c: ModelInputConfig): void {
+  if (typeof c.model !== 'string' || !c.model) throw new ConfigError(`model must be "fashion-cnn" or a path/URL of a TF.js layers model, got ${JSON.stringify(c.model)}`);
+  if (!isDatasetName(c.dataset)) throw new ConfigError(`dataset must be one of ${Object.keys(DATASETS).join(', ')}, got ${JSON.stringify(c.dataset)}`);
+  if (c.dataDir !== null && (typeof c.dataDir !== 'string' || !c.dataDir)) throw new ConfigError(`dataDir must be a folder or null, got ${JSON.stringify(c.dataDir)}`);
+  if (c.dataset === 'idx' && !c.dataDir) throw new ConfigError('dataset "idx" needs dataDir (--data DIR)');
+  if (c.model === 'fashion-cnn' && c.dataset !== 'fashion-mnist') throw new ConfigError(`the shipped fashion-cnn is a Fashion-MNIST model; give your own model (--model) for dataset ${c.dataset}`);
+  if (!['auto', 'logits', 'probs'].includes(c.outputs)) throw new ConfigError(`outputs must be auto, logits or probs, got ${JSON.stringify(c.outputs)}`);
+  try {
+    checkInputConventions({ range: c.inputRange, mean: c.mean, std: c.std });
+  } catch (e) {
+    throw new ConfigError((e as Error).message.replace(/^input range/, 'inputRange'));
+  }
 }
 
 /** A preset with keys of `overrides` replaced (a shallow merge: lists replace lists). */

@@ -31,6 +31,11 @@ export interface ReportInput {
 }
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+const DATASET_LABELS: Record<string, string> = { 'fashion-mnist': 'Fashion-MNIST', mnist: 'MNIST', cifar10: 'CIFAR-10', idx: 'IDX' };
+/** Display name of a config's data set. */
+export function datasetLabel(config: ReproduceConfig): string {
+  return DATASET_LABELS[config.dataset] ?? config.dataset;
+}
 
 /** Finds a finished cell. */
 function find(cells: CellResult[], defense: string, attack: string, eps?: number): CellResult | undefined {
@@ -67,7 +72,7 @@ function calibrationTable(config: ReproduceConfig, cells: CellResult[]): string 
 }
 
 function protocolText(config: ReproduceConfig, run: Record<string, unknown>): string {
-  const defenses = config.defenses.map((d) => (d.kind === 'dense' ? `${d.name} (the pretrained CNN)` : `${d.name} (${d.kind === 'sap' ? 'SAP' : 'uniform random pruning'}, r/N = ${d.sampleFraction})`)).join('; ');
+  const defenses = config.defenses.map((d) => (d.kind === 'dense' ? `${d.name} (the pretrained model as is)` : `${d.name} (${d.kind === 'sap' ? 'SAP' : 'uniform random pruning'}, r/N = ${d.sampleFraction})`)).join('; ');
   const attacks = config.attacks
     .map((a) => {
       const parts = [a.method.toUpperCase()];
@@ -82,8 +87,9 @@ function protocolText(config: ReproduceConfig, run: Record<string, unknown>): st
     })
     .join('; ');
   return [
-    `- Data: the first ${config.n} images of the Fashion-MNIST test split; model: the shipped ${config.model} (no fine-tuning).`,
-    `- Defenses: ${defenses}. SAP acts after every ReLU and stays on at inference.`,
+    `- Data: the first ${config.n} images of the ${datasetLabel(config)} test split${config.dataDir ? ` (from ${config.dataDir})` : ''}; model: ${config.model === 'fashion-cnn' ? 'the shipped fashion-cnn' : `\`${config.model}\``} (no fine-tuning).`,
+    `- Model input: ${run.input ?? 'pixels in [0, 1]'}. Settings: inputRange [${config.inputRange.join(', ')}], mean ${config.mean ? `[${config.mean.join(', ')}]` : 'none'}, std ${config.std ? `[${config.std.join(', ')}]` : 'none'}, outputs ${config.outputs} (defaults: [0, 1], none, none, auto).`,
+    `- Defenses: ${defenses}. SAP acts after every ReLU and stays on at inference${Array.isArray(run.sapSites) && run.sapSites.length ? `: after ${run.sapSites.length} layer${run.sapSites.length === 1 ? '' : 's'} (${(run.sapSites as string[]).join(', ')})` : ''}.`,
     `- Predictions of stochastic models: softmax averaged over ${config.predictSamples} passes (the paper uses 100).`,
     `- Attacks (L-inf, pixels in [0, 1]): ${attacks}. EOT applies to stochastic models only.`,
     `- Accuracy is measured on the attacked inputs; intervals are 95% Wilson intervals over the ${config.n} images.`,
@@ -123,7 +129,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     // Attacks with their own eps (large-eps sanity checks) would stretch the shared eps axis.
     const ownEps = new Set(config.attacks.filter((a) => a.eps).map((a) => a.name));
     const curveRows = rows.filter((r) => r.attack !== 'clean' && !ownEps.has(r.attack));
-    if (curveRows.length) figures.push(['accuracy_vs_eps', accuracyVsEpsFigure(curveRows, { title: `Accuracy under attack (Fashion-MNIST, n = ${config.n})` })]);
+    if (curveRows.length) figures.push(['accuracy_vs_eps', accuracyVsEpsFigure(curveRows, { title: `Accuracy under attack (${datasetLabel(config)}, n = ${config.n})` })]);
     const dense = config.defenses.find((d) => d.kind === 'dense')?.name;
     const diffs = comparisons.filter((r) => r.kind === 'defense' && r.reference === dense && r.attack !== 'clean' && !ownEps.has(r.attack));
     if (diffs.length) figures.push(['paired_differences', pairedDifferencesFigure(diffs, { title: `Paired accuracy difference, defense − ${dense} on the same ${config.n} images (95% Newcombe intervals)` })]);
@@ -160,7 +166,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
   const md = [
     `# saplab reproduce — ${input.run.preset} run`,
     '',
-    `Stochastic Activation Pruning (Dhillon et al., ICLR 2018) on Fashion-MNIST: the paper's evaluation and the adaptive one, on the same model.`,
+    `Stochastic Activation Pruning (Dhillon et al., ICLR 2018) on ${datasetLabel(config)}: the paper's evaluation and the adaptive one, on the same model.`,
     '',
     '## Protocol',
     protocolText(config, input.run),

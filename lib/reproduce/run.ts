@@ -8,9 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadFashionMnist } from '../data/fashion_mnist';
-import { loadPretrained } from '../models/pretrained';
-import { asModel, Model } from '../models/model';
+import type { Model } from '../models/model';
+import type { Dataset } from '../data/fashion_mnist';
 import { withSap } from '../defenses/with_sap';
 import { predictProbs } from '../defenses/predict';
 import { attacks } from '../attacks/factory';
@@ -26,6 +25,8 @@ import { backendInfo } from '../backend';
 import { TaskPool } from '../parallel/task_pool';
 import { workerCount } from '../parallel/worker_count';
 import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from './run_folder';
+
+import { describeConventions, EvaluationInputs, loadEvaluationInputs, modelLabel } from './inputs';
 
 export { cellKey } from './run_folder';
 
@@ -66,7 +67,13 @@ export interface ReproduceOptions {
   /** Write figures (HTML always; SVG/PNG when Chromium is available). Default `true`. */
   figures?: boolean;
   progress?: ProgressOptions;
+  /** Where messages go (failed cells, interrupts, figure export). Default: stderr. */
   log?: (line: string) => void;
+  /**
+   * Model and data already loaded and checked by `loadEvaluationInputs(config)` (the command does
+   * this before printing its estimate). Default: loaded here. Disposed by `runReproduce` either way.
+   */
+  inputs?: EvaluationInputs;
   /**
    * Worker threads computing cells beside the main thread (each with its own backend; the
    * numbers are the same as with none). Default: `SAPLAB_WORKERS`, else one per idle core on
@@ -88,7 +95,13 @@ export interface ReproduceResult {
   workers: number;
 }
 
+/** Model label of the default run (`modelLabel(config.model)` in general). */
 export const MODEL_LABEL = 'fashion-cnn';
+
+/** `true` when a protocol applies SAP or random pruning, which need a ReLU in the model. */
+export function needsRelu(config: ReproduceConfig): boolean {
+  return config.defenses.some((d) => d.kind === 'sap' || d.kind === 'random');
+}
 
 /**
  * The attack function of a spec. EOT only matters for stochastic models; `onStats` receives the
@@ -123,26 +136,31 @@ interface Defended {
   bpda?: Model;
 }
 
-function buildDefense(net: tf.LayersModel, d: DefenseSpec, seed: number): Defended {
-  if (d.kind === 'dense') return { model: asModel(net, d.name) };
+function buildDefense(inputs: EvaluationInputs, d: DefenseSpec, seed: number): Defended {
+  const net = inputs.net;
+  if (d.kind === 'dense') {
+    const model = inputs.wrap(net);
+    model.label = d.name;
+    return { model };
+  }
   const opts = { sampleFraction: d.sampleFraction, seed: deriveSeed(seed, 'defense', d.name), kind: d.kind } as const;
-  return { model: withSap(net, opts), bpda: withSap(net, { ...opts, gradient: 'identity' }) };
+  return { model: inputs.wrap(withSap(net, opts)), bpda: inputs.wrap(withSap(net, { ...opts, gradient: 'identity' })) };
 }
 
 const sleep = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** What computing a cell needs: the model, the test images and the protocol. */
+/** What computing a cell needs: the protocol, the checked model and the test images. */
 export interface CellInputs {
   config: ReproduceConfig;
-  net: tf.LayersModel;
-  data: { x: tf.Tensor4D; y: tf.Tensor1D };
+  /** The model (as logits), its input conventions and the test images. */
+  inputs: EvaluationInputs;
+  data: Dataset;
 }
 
-/** Loads the model and the test images of a protocol (the caller disposes them). */
-export async function loadCellInputs(config: ReproduceConfig): Promise<CellInputs> {
-  const net = await loadPretrained(config.model);
-  const data = await loadFashionMnist({ split: 'test', limit: config.n });
-  return { config, net, data };
+/** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()`). */
+export async function loadCellInputs(config: ReproduceConfig, loaded?: EvaluationInputs): Promise<CellInputs> {
+  const inputs = loaded ?? (await loadEvaluationInputs(config, { needsRelu: needsRelu(config) }));
+  return { config, inputs, data: inputs.data };
 }
 
 /** One cell of the grid to compute. */
@@ -164,15 +182,15 @@ export function failedCell(task: CellTask, n: number, seconds: number, error: st
  * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
  */
 export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
-  const { config, net, data } = inputs;
+  const { config, inputs: ev, data } = inputs;
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
   const batches = Math.ceil(config.n / config.batchSize);
-  const defended = buildDefense(net, defense, config.seed);
+  const defended = buildDefense(ev, defense, config.seed);
   const stochastic = defense.kind !== 'dense';
   // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
   const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
-  const source = sourceSpec ? buildDefense(net, sourceSpec, config.seed) : undefined;
+  const source = sourceSpec ? buildDefense(ev, sourceSpec, config.seed) : undefined;
   const probsParts: tf.Tensor2D[] = [];
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
   const attackFn = attack ? buildAttack(attack, sourceSpec ? sourceSpec.kind !== 'dense' : stochastic, (st) => addStats(stats, st)) : undefined;
@@ -238,16 +256,23 @@ function defaultCellWorker(): string {
 export async function runReproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const { config, outDir } = options;
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const cellsDir = openRunFolder(outDir, config);
+  const t0 = Date.now();
+  // Load and check model and data first: a bad input fails before anything is written.
+  const inputs = await loadCellInputs(config, options.inputs);
+  const ev = inputs.inputs;
+  const setupSeconds = (Date.now() - t0) / 1000;
+  let cellsDir: string;
+  try {
+    cellsDir = openRunFolder(outDir, config);
+  } catch (e) {
+    ev.dispose();
+    throw e;
+  }
 
   const started = new Date();
   const timings: Record<string, number> = {};
   const guard = interruptGuard(log);
-
-  const t0 = Date.now();
-  const inputs = await loadCellInputs(config);
-  const { net, data } = inputs;
-  timings.setup = (Date.now() - t0) / 1000;
+  timings.setup = setupSeconds;
 
   // The grid in order; finished cells are read back, the others computed.
   const done = new Map<string, CellResult>();
@@ -331,12 +356,18 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     stopping = true;
     await pool?.close();
     guard.dispose();
-    tf.dispose([data.x, data.y]);
   }
 
   const cells = order.filter((k) => done.has(k)).map((k) => done.get(k)!);
   const rows = cellsToRows(cells, config);
-  const run = runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings });
+  const run = {
+    ...runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings }),
+    model: config.model,
+    dataset: config.dataset,
+    dataDir: config.dataDir,
+    input: describeConventions(ev),
+    sapSites: needsRelu(config) ? ev.sites : [],
+  };
   if (status === 'complete') {
     writeResults(rows, path.join(outDir, 'results'));
     const tr = Date.now();
@@ -344,7 +375,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     timings.report = (Date.now() - tr) / 1000;
   }
   writeRunJson(outDir, run);
-  net.dispose();
+  ev.dispose();
   return { status, outDir, cells, rows, computed, reused, workers };
 }
 
@@ -360,7 +391,7 @@ export function cellsToRows(cells: CellResult[], config: ReproduceConfig): Resul
   const clean = new Map(ok.filter((c) => c.attack === 'clean').map((c) => [c.defense, c]));
   const row = (c: CellResult, attack: string) =>
     makeResultRow(
-      { model: MODEL_LABEL, defense: c.defense, attack, eps: c.eps, sampleFraction: c.sampleFraction, seed: config.seed, extra: { mce: c.mce, seconds: Math.round(c.seconds * 10) / 10 } },
+      { model: modelLabel(config.model), defense: c.defense, attack, eps: c.eps, sampleFraction: c.sampleFraction, seed: config.seed, extra: { mce: c.mce, seconds: Math.round(c.seconds * 10) / 10 } },
       { accuracy: c.accuracy, low: c.accuracyLow, high: c.accuracyHigh, n: c.n, correct: Math.round(c.accuracy * c.n) },
       { ece: c.ece, nll: c.nll, brier: c.brier } as CalibrationResult,
     );
