@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, deriveSeed, permutation } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
 import { evaluateAccuracy } from './model';
+import { randomCropFlip } from '../data/augment';
 
 export interface TrainOptions {
   /** Passes over the training set. Default 8. */
@@ -31,6 +32,16 @@ export interface TrainOptions {
    * `tf.tidy`, with the batch's training-set indices. Default: the batch as is.
    */
   batchInputs?: (xb: tf.Tensor4D, yb: tf.Tensor1D, batch: { epoch: number; step: number; indices: Int32Array }) => tf.Tensor4D;
+  /** `adam` (default; a fresh Adam each epoch) or `sgd` (SGD with momentum, one optimizer throughout). */
+  optimizer?: 'adam' | 'sgd';
+  /** Momentum of `sgd`. Default 0.9. */
+  momentum?: number;
+  /** L2 weight decay: adds `weightDecay * Σ w²` over the kernels to the loss. Default 0. */
+  weightDecay?: number;
+  /** Learning rate of each epoch (1-based); replaces `lr` halved every `decayEvery` epochs. */
+  lrSchedule?: (epoch: number) => number;
+  /** Random crop after zero padding by `pad` and horizontal flip of every training batch. Default: none. */
+  augment?: { pad?: number; flip?: boolean };
 }
 
 export interface EpochLog {
@@ -65,9 +76,15 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const log: EpochLog[] = [];
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const weightDecay = options.weightDecay ?? 0;
+  check(weightDecay >= 0, `weightDecay must be >= 0, got ${weightDecay}`);
+  const kernels = model.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)).map((w) => (w as unknown as { val: tf.Variable }).val);
+  const sgd = options.optimizer === 'sgd' ? tf.train.momentum(options.lrSchedule?.(1) ?? lr, options.momentum ?? 0.9) : undefined;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const epochLr = lr * Math.pow(0.5, Math.floor((epoch - 1) / decayEvery));
-    const optimizer = tf.train.adam(epochLr);
+    const epochLr = options.lrSchedule ? options.lrSchedule(epoch) : lr * Math.pow(0.5, Math.floor((epoch - 1) / decayEvery));
+    check(epochLr > 0, `learning rate of epoch ${epoch} must be positive, got ${epochLr}`);
+    sgd?.setLearningRate(epochLr);
+    const optimizer = sgd ?? tf.train.adam(epochLr);
     const order = permutation(n, deriveSeed(seed, 'shuffle', epoch));
     await options.beforeEpoch?.(epoch);
     const bar = new Progress(`epoch ${epoch}/${epochs}`, stepsPerEpoch, options.progress);
@@ -79,14 +96,16 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
       const [lossT, correctT] = tf.tidy(() => {
         const ids = tf.tensor1d(idx, 'int32');
         const yb = tf.gather(y, ids) as tf.Tensor1D;
-        const xClean = tf.gather(x, ids) as tf.Tensor4D;
+        const gathered = tf.gather(x, ids) as tf.Tensor4D;
+        const xClean = options.augment ? randomCropFlip(gathered, { ...options.augment, seed: deriveSeed(seed, 'augment', epoch, s) }) : gathered;
         const xb = options.batchInputs ? options.batchInputs(xClean, yb, { epoch, step: s, indices: idx }) : xClean;
         let logitsKept: tf.Tensor | undefined;
         const loss = optimizer.minimize(
           () => {
             const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
             logitsKept = tf.keep(logits);
-            return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(yb, 'int32'), classes), logits) as tf.Scalar;
+            const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(yb, 'int32'), classes), logits) as tf.Scalar;
+            return weightDecay > 0 ? (tf.add(ce, tf.mul(weightDecay, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar) : ce;
           },
           true,
           vars,
@@ -101,12 +120,13 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
       correctT.dispose();
       bar.update(s + 1, stepsPerEpoch, `loss ${(lossSum / Math.min(n, (s + 1) * batchSize)).toFixed(3)}`);
     }
-    optimizer.dispose();
+    if (!sgd) optimizer.dispose();
     const entry: EpochLog = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (Date.now() - t0) / 1000 };
     if (options.validation) entry.valAccuracy = evaluateAccuracy(model, options.validation.x, options.validation.y);
     bar.finish(`loss ${entry.loss.toFixed(4)} train acc ${(entry.trainAccuracy * 100).toFixed(2)}%` + (entry.valAccuracy !== undefined ? ` test acc ${(entry.valAccuracy * 100).toFixed(2)}%` : ''));
     await options.onEpoch?.(epoch, entry);
     log.push(entry);
   }
+  sgd?.dispose();
   return log;
 }
