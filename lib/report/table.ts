@@ -2,9 +2,10 @@
  * Results tables: one tidy row per (model, defense, attack, eps) evaluation, as a danfo.js
  * DataFrame for exploring in a notebook, and as CSV plus JSON files for keeping.
  *
- * CSV is written here (RFC 4180 quoting: danfo's `toCSV` leaves commas and quotes inside
- * fields unquoted) and read back with danfo's `readCSV`; JSON is an array of row objects
- * (pandas: `read_json(path, orient='records')`). danfo.js is loaded on first use.
+ * CSV is written and read here (RFC 4180 quoting: danfo's `toCSV` leaves commas and quotes
+ * inside fields unquoted); JSON is an array of row objects (pandas: `read_json(path,
+ * orient='records')`). danfo.js (an optional peer dependency) is loaded on first use, by
+ * `resultsTable` only.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,7 @@ import type { DataFrame } from 'danfojs-node';
 import type { AccuracyResult } from '../metrics/accuracy';
 import type { CalibrationResult } from '../metrics/calibration';
 import { writeFileAtomic } from '../data/download';
+import { parseCsv } from './csv';
 
 /** A value of an extra column. */
 export type ResultValue = string | number | boolean | null;
@@ -150,10 +152,18 @@ export function validateResultRows(rows: readonly ResultRow[]): void {
 }
 
 let danfo: typeof import('danfojs-node') | undefined;
-/** danfojs-node, loaded on first use (it takes about a second to load). */
+/**
+ * danfojs-node, loaded on first use (it takes about a second to load). It is an optional peer
+ * dependency: only `resultsTable` needs it, and its absence is an error naming the package.
+ */
 function dfd(): typeof import('danfojs-node') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  danfo ??= require('danfojs-node') as typeof import('danfojs-node');
+  if (danfo) return danfo;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    danfo = require('danfojs-node') as typeof import('danfojs-node');
+  } catch (e) {
+    throw new Error(`resultsTable needs the optional package danfojs-node, which is not installed (npm install danfojs-node@1.2.0); CSV and JSON results work without it (${(e as Error).message.split('\n')[0]})`);
+  }
   return danfo;
 }
 
@@ -287,9 +297,9 @@ function normaliseRows(raw: unknown, file: string): ResultRow[] {
 /**
  * Reads rows written by `writeResults` (or any CSV/JSON with the standard columns).
  * `target` is a `.csv` or `.json` file, a base path (tries `.json`, then `.csv`) or a directory
- * (tries `results.json`, then `results.csv`). CSV goes through danfo's `readCSV`; the standard
- * columns get their types back (model/defense/attack as strings, empty fields as `null`);
- * extra CSV columns keep the types danfo/PapaParse infer (numbers, booleans, strings).
+ * (tries `results.json`, then `results.csv`). The standard columns get their types back
+ * (model/defense/attack as strings, empty fields as `null`); extra CSV columns are typed as
+ * numbers, booleans or strings (as PapaParse's dynamic typing would).
  */
 export async function readResults(target: string): Promise<ResultRow[]> {
   const file = path.resolve(resolveReadPath(target));
@@ -303,11 +313,11 @@ export async function readResults(target: string): Promise<ResultRow[]> {
     return normaliseRows(raw, file);
   }
   const text = fs.readFileSync(file, 'utf8');
-  if (text.split(/\r?\n/).filter((l) => l.trim() !== '').length <= 1) return []; // header only
-  const df = await dfd().readCSV(file, {
-    skipEmptyLines: true,
-    dynamicTyping: (column: string | number) => !STRING_COLUMNS.has(String(column)),
-  } as Parameters<ReturnType<typeof dfd>['readCSV']>[1]);
-  const raw = dfd().toJSON(df, { format: 'column' });
+  let raw: unknown;
+  try {
+    raw = parseCsv(text, STRING_COLUMNS);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
   return normaliseRows(raw, file);
 }
