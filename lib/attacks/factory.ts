@@ -12,13 +12,16 @@ import type { Attack } from './types';
 /** Options of an attack without the per-call `eps` and `seed`. */
 export type Fixed<T> = Omit<T, 'eps' | 'seed'>;
 
+/** The fixed options of each attack by name (everything but eps and seed). */
 export interface AttackOptionsByName {
   fgsm: Fixed<FgsmOptions>;
   pgd: Fixed<PgdOptions>;
   apgd: Fixed<ApgdOptions>;
   square: Fixed<SquareOptions>;
 }
+/** Name of an attack `makeAttack` builds (`fgsm`, `pgd`, `apgd`, `square`). */
 export type AttackName = keyof AttackOptionsByName;
+/** Every attack `makeAttack` builds, by name. */
 export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd', 'square'];
 
 const SHORT: Record<string, string> = {

@@ -23,6 +23,7 @@ import { attackLoss } from './losses';
 import type { AttackLoss, GradientStats } from './types';
 import { checkInt } from './validate';
 
+/** Options of `lossGradient`. */
 export interface GradientOptions {
   /** Loss to maximise. Default `'ce'`. */
   loss?: AttackLoss;

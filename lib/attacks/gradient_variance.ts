@@ -16,6 +16,7 @@ import { lossGradient } from './gradient';
 import type { AttackLoss } from './types';
 import { checkInt } from './validate';
 
+/** Options of `eotGradientVariance`. */
 export interface EotGradientVarianceOptions {
   /** The numbers of samples `k` to evaluate (each `>= 1`, with at least two groups: `2k <= draws`). */
   eotSamples: number[];
@@ -25,6 +26,7 @@ export interface EotGradientVarianceOptions {
   loss?: AttackLoss;
 }
 
+/** Variance of the EOT gradient at each number of samples. */
 export interface EotGradientVarianceResult {
   /** The `k` values, in the order given. */
   eotSamples: number[];

@@ -25,6 +25,7 @@ import type { ProgressCallback } from '../util/progress';
 import type { Attack } from './types';
 import { checkInputs, checkInt, checkSeed } from './validate';
 
+/** Options of `robustAccuracy`. */
 export interface RobustAccuracyOptions {
   /** The eps values to sweep (each `>= 0`; 0 means clean accuracy). Required, non-empty. */
   eps: number[];
@@ -45,6 +46,7 @@ export interface RobustAccuracyOptions {
   onProgress?: ProgressCallback;
 }
 
+/** Accuracy under attack at each eps, with per-example correctness. */
 export interface RobustAccuracyResult {
   /** The eps values, in the order given. */
   eps: number[];

@@ -24,7 +24,9 @@ export type AttackNorm = 'linf' | 'l2';
  */
 export type AttackLoss = 'ce' | 'margin' | 'dlr';
 
+/** Every threat-model norm the attacks accept. */
 export const ATTACK_NORMS: readonly AttackNorm[] = ['linf', 'l2'];
+/** Every loss the gradient attacks accept. */
 export const ATTACK_LOSSES: readonly AttackLoss[] = ['ce', 'margin', 'dlr'];
 
 /** Options every attack takes. */

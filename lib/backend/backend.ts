@@ -11,8 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 
 /** The backends saplab can run on, fastest first. */
 export const BACKEND_CHOICES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** A TF.js backend saplab can activate. */
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+/** The backend `initBackend` activated, and why faster ones were skipped. */
 export interface BackendInfo {
   /** The candidate that is active: `tensorflow-gpu`, `tensorflow`, `wasm` or `cpu`. */
   choice: BackendChoice;
@@ -26,6 +28,7 @@ export interface BackendInfo {
   skipped: { choice: BackendChoice; reason: string }[];
 }
 
+/** Options of `initBackend`. */
 export interface InitBackendOptions {
   /** Force a backend; default `process.env.SAPLAB_BACKEND`, else `auto` (fastest that works). */
   backend?: BackendChoice | 'auto';

@@ -12,6 +12,7 @@ import { WasmKernelFunc } from './wasm_kernel_util';
 
 /** The wasm kernels saplab replaces. */
 export const WASM_KERNEL_REPLACEMENTS = ['Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'BatchMatMul'] as const;
+/** Name of a wasm kernel saplab replaces. */
 export type WasmKernelName = (typeof WASM_KERNEL_REPLACEMENTS)[number];
 
 const makers: Record<WasmKernelName, (fallback?: WasmKernelFunc) => WasmKernelFunc> = {

@@ -53,7 +53,10 @@ export interface WorkloadSpec {
   description: string;
   /** Returns the function to time (synchronous, reads its result back, leaks nothing). A
    * `dispose` property on it, when present, is called once the workload is timed. */
-  make: (ctx: BenchContext) => (() => void) & { dispose?: () => void };
+  make: (ctx: BenchContext) => (() => void) & {
+    /** Frees what the workload allocated. */
+    dispose?: () => void;
+  };
   /** On wasm, also time this workload with the stock kernels. Default `false`. */
   compareStock?: boolean;
   /** Name of the same workload in `scripts/bench_torch.py`, when it has one. */
@@ -135,6 +138,7 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
   },
 };
 
+/** Options of `runBench`. */
 export interface BenchOptions {
   /** Batch size. Default 128. */
   batch?: number;
@@ -166,6 +170,7 @@ export interface BenchOptions {
   throughput?: ThroughputOptions;
 }
 
+/** Timings of one workload. */
 export interface Timing {
   /** Median over the timed runs, ms. */
   medianMs: number;
@@ -175,6 +180,7 @@ export interface Timing {
   timesMs: number[];
 }
 
+/** One workload of the benchmark table. */
 export interface BenchRow extends Timing {
   /** Workload name (`WORKLOADS` key), with ` [stock]` for the stock-kernel variant. */
   name: string;
@@ -185,6 +191,7 @@ export interface BenchRow extends Timing {
   ratioToForward: number;
 }
 
+/** The PyTorch comparison of the benchmark. */
 export interface TorchReport {
   available: boolean;
   /** Why PyTorch did not run, when it did not. */
@@ -198,6 +205,7 @@ export interface TorchReport {
   check?: { logitsMaxAbsDiff: number; gradientMaxRelDiff: number };
 }
 
+/** Timing of a batch split between the main thread and workers. */
 export interface WorkerSplitReport {
   batch: number;
   workers: number;
@@ -211,6 +219,7 @@ export interface WorkerSplitReport {
   identical: boolean;
 }
 
+/** Everything `runBench` measured, as written to the JSON file. */
 export interface BenchResult {
   date: string;
   backend: string;

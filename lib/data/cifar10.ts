@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataError } from './errors';
 import type { Dataset } from './fashion_mnist';
 
+/** CIFAR-10 class names by label. */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 const RECORD = 3073;
 
@@ -39,6 +40,7 @@ export function parseCifar10Batch(bytes: Uint8Array, file?: string, limit?: numb
   return { x: tf.tensor4d(xs, [n, 32, 32, 3]), y: tf.tensor1d(ys, 'int32') };
 }
 
+/** Options of `loadCifar10`. */
 export interface LoadCifar10Options {
   /** Folder holding the `.bin` files (e.g. `cifar-10-batches-bin/`). Required. */
   dir: string;

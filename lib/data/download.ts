@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as http from 'http';
 import * as https from 'https';
 
+/** Options of `download`. */
 export interface DownloadOptions {
   /** Throws if the downloaded bytes are not acceptable (e.g. a checksum mismatch). */
   check?: (bytes: Buffer) => void;

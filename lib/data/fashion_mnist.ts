@@ -16,6 +16,7 @@ import { DataError } from './errors';
 import { maybeGunzip, parseIdx } from './idx';
 import { download } from './download';
 
+/** Fashion-MNIST class names by label. */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
   'Trouser',
@@ -32,6 +33,7 @@ export const FASHION_MNIST_CLASSES = [
 /** Official mirror of the Fashion-MNIST files. */
 export const FASHION_MNIST_MIRROR = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 
+/** A data set split. */
 export type Split = 'train' | 'test';
 
 interface FileSpec {
@@ -40,6 +42,7 @@ interface FileSpec {
   sha256: string;
 }
 
+/** Fashion-MNIST file names, sha256 of their decompressed contents, and example counts. */
 export const FASHION_MNIST_FILES: Record<Split, { images: FileSpec; labels: FileSpec; count: number }> = {
   train: {
     images: { name: 'train-images-idx3-ubyte.gz', sha256: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888' },
@@ -55,8 +58,10 @@ export const FASHION_MNIST_FILES: Record<Split, { images: FileSpec; labels: File
 
 /** The package's own `data/` folder (shipped files). */
 export const PACKAGE_DATA_DIR = path.resolve(__dirname, '..', '..', 'data');
+/** Where the Debian package `dataset-fashion-mnist` puts the files. */
 export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Options of `loadFashionMnist`. */
 export interface LoadFashionMnistOptions {
   /** `'train'` or `'test'`. Default `'test'`. */
   split?: Split;
@@ -75,6 +80,7 @@ export interface LoadFashionMnistOptions {
   searchDefaults?: boolean;
 }
 
+/** Images and labels of a data set split; the caller owns (and disposes) the tensors. */
 export interface Dataset {
   /** Images `[n, h, w, c]`, float32 in `[0, 1]`. */
   x: tf.Tensor4D;

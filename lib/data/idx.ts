@@ -17,6 +17,7 @@ const IDX_TYPES: Record<number, { name: IdxArray['dtype']; bytes: number }> = {
   0x0e: { name: 'float64', bytes: 8 },
 };
 
+/** The contents of an IDX file: element type, shape and values. */
 export interface IdxArray {
   dtype: 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
   shape: number[];

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { asModel, Model } from '../models/model';
 import type { ProgressCallback } from '../util/progress';
 
+/** Options of `predictProbs`. */
 export interface PredictProbsOptions {
   /** Stochastic passes to average (ignored for deterministic models). Default 100. */
   samples?: number;

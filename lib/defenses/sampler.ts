@@ -16,6 +16,7 @@ import { Rng } from '../seed';
  * Athalye et al. (2018): keep unit j independently with probability `1 - exp(-r p_j)`. */
 export type SapMode = 'exact' | 'poisson';
 
+/** Options of the SAP mask samplers. */
 export interface SamplerOptions {
   /** r / N: number of draws relative to the number of units. SAP-100 is 1. */
   sampleFraction: number;

@@ -14,8 +14,10 @@ import { drawCount, keepProbability, randomPruneMultipliers, sapMultipliers, Sap
 import { wasmSapExact, wasmSapSamplerActive } from '../backend/wasm_sap_sampler';
 import { tensorSapExact } from './tensor_sampler';
 
+/** SAP's backward pass: `mask` (the operator's own) or `identity` (BPDA). */
 export type SapGradient = 'mask' | 'identity';
 
+/** Options of `sap`. */
 export interface SapOptions {
   /** r / N, the number of draws relative to the number of units (SAP-100 is 1). Default 1. */
   sampleFraction?: number;
@@ -41,6 +43,7 @@ export type SapSampler = 'auto' | 'wasm' | 'javascript' | 'tensor-ops';
 
 const processStream = new Rng(DEFAULT_SEED);
 
+/** Throws unless `f` is a finite number > 0 (a valid sampleFraction). */
 export function checkSampleFraction(f: number): void {
   if (typeof f !== 'number' || !Number.isFinite(f) || f <= 0) {
     throw new Error(`sampleFraction must be a finite number > 0, got ${f}`);

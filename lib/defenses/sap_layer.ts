@@ -12,6 +12,7 @@ import { DEFAULT_SEED, Rng } from '../seed';
 import { checkSampleFraction, randomPrune, sap, SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
+/** Arguments of `SapLayer` / `sapLayer`. */
 export interface SapLayerArgs {
   /** r / N (SAP-100 is 1). Default 1. */
   sampleFraction?: number;
@@ -30,6 +31,7 @@ export interface SapLayerArgs {
   name?: string;
 }
 
+/** A layer applying SAP (or random pruning) to its input, with its own seeded stream of masks. */
 export class SapLayer extends tf.layers.Layer {
   static className = 'SapLayer';
   sampleFraction: number;

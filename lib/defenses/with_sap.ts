@@ -10,6 +10,7 @@ import { SapLayer, SapLayerArgs } from './sap_layer';
 import type { SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
+/** Options of `withSap`. */
 export interface WithSapOptions {
   /** r / N at every SAP site (SAP-100 is 1). Default 1. Ignored for sites named in `perLayer`. */
   sampleFraction?: number;
@@ -35,6 +36,7 @@ export type SapModel = Model & {
   sapLayers: SapLayer[];
   /** Names of the layers after whose ReLU SAP acts. */
   sites: string[];
+  /** Restarts every SAP layer's stream of masks from `seed`. */
   reseed: (seed: number) => void;
 };
 

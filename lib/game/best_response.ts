@@ -21,6 +21,7 @@ export interface BestResponse {
   payoffs: number[];
 }
 
+/** Options of the best-response functions. */
 export interface BestResponseOptions {
   /** Actions whose payoff is within `tolerance` of the best one count as ties. Default 1e-12. */
   tolerance?: number;

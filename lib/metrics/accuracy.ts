@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isMatrixInput, LabelsInput, ProbsInput, readLabels, readMatrix, readVector, rowArgMax } from './inputs';
 
+/** A Wilson score interval for a proportion. */
 export interface WilsonInterval {
   /** Lower end, in [0, 1]. */
   low: number;
@@ -40,11 +41,13 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): WilsonIn
   };
 }
 
+/** Options of `accuracy`. */
 export interface AccuracyOptions {
   /** `z` of the interval. Default 1.96 (95%). */
   z?: number;
 }
 
+/** Accuracy of a set of predictions with its Wilson interval. */
 export interface AccuracyResult {
   /** Fraction of correct examples. */
   accuracy: number;

@@ -19,6 +19,7 @@ import { LabelsInput, ProbsInput, readLabels, readMatrix, rowArgMax } from './in
  */
 export const NLL_EPSILON = 1e-7;
 
+/** Options of `calibration`. */
 export interface CalibrationOptions {
   /** Number of equal-width confidence bins. Default 15 (Guo et al.). */
   bins?: number;
@@ -45,6 +46,7 @@ export interface CalibrationBin {
   gap: number | null;
 }
 
+/** Calibration of a set of predictions: ECE, MCE, NLL, Brier and the reliability bins. */
 export interface CalibrationResult {
   /** Expected calibration error, in [0, 1]. */
   ece: number;

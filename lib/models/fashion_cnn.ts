@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, DEFAULT_SEED } from '../seed';
 
+/** Options of `fashionCnn`. */
 export interface FashionCnnOptions {
   /** Seed of the weight initialisers. Default `DEFAULT_SEED`. */
   seed?: number;
@@ -19,6 +20,7 @@ export interface FashionCnnOptions {
   classes?: number;
 }
 
+/** Number of parameters of `fashionCnn()` with the default input shape. */
 export const FASHION_CNN_PARAMS = 225_034;
 
 /** Builds the (untrained) Fashion-MNIST CNN. */

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** A classifier as saplab sees it: a batch of images to logits, possibly stochastic. */
 export type Model = ((x: tf.Tensor4D) => tf.Tensor2D) & {
   /** `true` when two calls on the same input can differ (SAP, random pruning). */
   stochastic?: boolean;
@@ -32,6 +33,7 @@ export function asModel(net: tf.LayersModel | Model, label?: string): Model {
   return m;
 }
 
+/** Batching of a forward pass over many examples. */
 export interface BatchOptions {
   /** Examples per forward pass. Default 256. */
   batchSize?: number;

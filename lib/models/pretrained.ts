@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PACKAGE_DATA_DIR } from '../data/fashion_mnist';
 import { loadModel } from './io';
 
+/** The models shipped in `data/models/`, by name. */
 export const PRETRAINED = {
   'fashion-cnn': {
     dir: 'models/fashion-cnn',
@@ -17,6 +18,7 @@ export const PRETRAINED = {
     retrain: 'npx saplab rl train --game catch --seed 1803',
   },
 } as const;
+/** Name of a shipped model. */
 export type PretrainedName = keyof typeof PRETRAINED;
 
 /** Folder of a shipped model. */

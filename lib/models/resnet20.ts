@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, DEFAULT_SEED } from '../seed';
 
+/** Options of `resnet20`. */
 export interface ResNet20Options {
   /** Seed of the weight initialisers. Default `DEFAULT_SEED`. */
   seed?: number;

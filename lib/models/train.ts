@@ -8,6 +8,7 @@ import { Progress, ProgressOptions } from '../util/progress';
 import { evaluateAccuracy } from './model';
 import { randomCropFlip } from '../data/augment';
 
+/** Options of `trainClassifier`. */
 export interface TrainOptions {
   /** Passes over the training set. Default 8. */
   epochs?: number;
@@ -44,6 +45,7 @@ export interface TrainOptions {
   augment?: { pad?: number; flip?: boolean };
 }
 
+/** What `trainClassifier` records after each epoch. */
 export interface EpochLog {
   epoch: number;
   loss: number;

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchOp, runBatchOp } from './batch_ops';
 import type { BatchReply, BatchRequest, BatchWorkerData } from './batch_worker';
 
+/** Options of `BatchWorkers`. */
 export interface BatchWorkersOptions {
   /** Worker threads besides the main thread. Default `os.cpus().length - 1`. */
   workers?: number;

@@ -7,6 +7,7 @@ import { escapeLabel, panelTitle, PlotlyAxis, PlotlyFigure, PlotlyLayout, Plotly
 import type { ResultRow } from './table';
 import { defenseColor, THEME, themeColor, themedLayout, themeSymbol, withAlpha } from './theme';
 
+/** Options of `accuracyVsEpsFigure`. */
 export interface AccuracyVsEpsOptions {
   /** Column (or function of the row) naming a line. Default: `defense`, prefixed by `model`
    * when the rows hold several models, and suffixed by `sampleFraction` when one defense has

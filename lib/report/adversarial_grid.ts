@@ -6,6 +6,7 @@ import { ArrayInput, compact, imagePlane, LabelsLike, readArray, readClassIndice
 import { escapeLabel, PlotlyAnnotation, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { THEME, themedLayout } from './theme';
 
+/** Images and labels shown by `adversarialGridFigure`. */
 export interface AdversarialGridInput {
   /** Clean images `[n, h, w, c]` (c = 1 or 3) or `[n, h, w]`. */
   clean: ArrayInput;
@@ -21,6 +22,7 @@ export interface AdversarialGridInput {
   classNames?: string[];
 }
 
+/** Options of `adversarialGridFigure`. */
 export interface AdversarialGridOptions {
   /** Columns shown (the first examples). Default 8. */
   maxExamples?: number;

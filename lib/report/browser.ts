@@ -94,6 +94,7 @@ export function chromiumAvailable(): boolean {
   }
 }
 
+/** Options of rendering a figure in the browser. */
 export interface RenderOptions {
   /** Output format. */
   format: 'png' | 'svg' | 'pdf';

@@ -11,8 +11,10 @@ import { checkFigure, figureDocument } from './html';
 
 /** Extensions `exportFigure` understands. */
 export const EXPORT_FORMATS = ['html', 'png', 'svg', 'pdf'] as const;
+/** File formats `exportFigure` writes. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** Options of `exportFigure`. */
 export interface ExportOptions {
   /** Pixel density of PNG output: 2 writes `2·width × 2·height` pixels. Default 1. */
   scale?: number;

@@ -81,6 +81,7 @@ export interface GridCell {
   yDomain: [number, number];
 }
 
+/** Spacing of a grid of subplots. */
 export interface GridOptions {
   /** Horizontal gap between cells, as a fraction of the width. Default 0.06. */
   gapX?: number;

@@ -102,6 +102,7 @@ export function plotlyLoaderHtml(): string {
   ].join('\n');
 }
 
+/** Options of `figureHtml`. */
 export interface FigureHtmlOptions {
   /** `'inline'` puts the loader (the whole bundle) first; `'none'` expects a loader elsewhere
    * in the page (emitted earlier). Default `'none'`. */
@@ -159,6 +160,7 @@ export function figureHtml(figure: PlotlyFigure, options: FigureHtmlOptions = {}
   return parts.filter((p) => p !== '').join('\n');
 }
 
+/** Options of `figureDocument`. */
 export interface FigureDocumentOptions {
   /** `<title>` of the page. Default: the figure's title without markup, else `'saplab figure'`. */
   title?: string;

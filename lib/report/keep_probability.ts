@@ -7,6 +7,7 @@ import { ArrayInput, compact, readArray } from './arrays';
 import { panelTitle, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { THEME, themedLayout } from './theme';
 
+/** Options of `keepProbabilityFigure`. */
 export interface KeepProbabilityOptions {
   /** Shape `[h, w, c]` of `keepProbs` when it is a flat array (e.g. a `Float32Array`). */
   shape?: [number, number, number];

@@ -16,6 +16,7 @@ export interface LearningCurve {
 /** Curves as a list, or a record from name to values. */
 export type LearningCurvesInput = LearningCurve[] | Record<string, ArrayLike<number>>;
 
+/** Options of `learningCurvesFigure`. */
 export interface LearningCurvesOptions {
   /** Figure title. Default `'Learning dynamics'`. */
   title?: string;

@@ -10,6 +10,7 @@ import { OKABE_ITO, THEME, themedLayout, withAlpha } from './theme';
 /** One result, several (labelled `labels[i]` or `model i`), or a record of labelled results. */
 export type ReliabilityInput = CalibrationResult | CalibrationResult[] | Record<string, CalibrationResult>;
 
+/** Options of `reliabilityFigure`. */
 export interface ReliabilityOptions {
   /** Labels of an array of results. Default `['model 1', ...]`, or `''` for a single result. */
   labels?: string[];

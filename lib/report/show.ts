@@ -25,6 +25,7 @@ export interface MimeBundle {
   'image/png'?: string;
 }
 
+/** Options of `notebookOutput`. */
 export interface NotebookOutputOptions {
   /** Put the plotly.js bundle in this output. Default `false`. */
   includePlotly?: boolean;
@@ -54,6 +55,7 @@ export function notebookOutput(figure: PlotlyFigure, options: NotebookOutputOpti
 /** Sends one output to the notebook. */
 export type DisplaySink = (bundle: MimeBundle) => void;
 
+/** Options of `show`. */
 export interface ShowOptions {
   /** Add a static PNG: `'auto'` when a browser is available and the output goes to a notebook,
    * `true` always (throws without a browser), `false` never. Default `'auto'`. */

@@ -66,6 +66,7 @@ const STRING_COLUMNS = new Set(['model', 'defense', 'attack']);
 const NULLABLE_COLUMNS = new Set(['sampleFraction', 'ece', 'nll', 'brier', 'seed']);
 const STANDARD = new Set<string>(RESULT_COLUMNS);
 
+/** The identifying columns of a result row (`makeResultRow` adds the measurements). */
 export interface ResultRowFields {
   model: string;
   defense: string;
@@ -202,6 +203,7 @@ export function resultsToJson(rows: readonly ResultRow[]): string {
   return objs.length === 0 ? '[]\n' : `[\n${objs.join(',\n')}\n]\n`;
 }
 
+/** Options of `writeResults`. */
 export interface WriteResultsOptions {
   /** File name (without extension) used when the target is a directory. Default `'results'`. */
   name?: string;

@@ -21,6 +21,7 @@ export const OKABE_ITO = {
 /** A Plotly colour scale: `[position in [0, 1], colour]` pairs. */
 export type ColorScale = [number, string][];
 
+/** Colours, markers and fonts shared by every figure. */
 export interface Theme {
   /** Categorical colours in order of use (lines, groups). Yellow comes late: weak on white. */
   colors: string[];

@@ -241,8 +241,16 @@ function paperCifar10Preset(): ReproduceConfig {
   };
 }
 
+/** A named protocol of `PRESETS`. */
+export interface PresetEntry {
+  /** One line for `--help`. */
+  description: string;
+  /** Builds the preset's protocol. */
+  config: () => ReproduceConfig;
+}
+
 /** Every preset by name, with a one-line description for `--help`. */
-export const PRESETS: Record<string, { description: string; config: () => ReproduceConfig }> = {
+export const PRESETS: Record<string, PresetEntry> = {
   quick: { description: 'small protocol for CI (under 2 minutes)', config: () => mainPreset('quick') },
   default: { description: 'the main job (under 10 minutes on 2 cores)', config: () => mainPreset('default') },
   full: { description: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)', config: () => mainPreset('full') },

@@ -37,6 +37,7 @@ export interface EvaluationInputs {
   /** The evaluated function of a `tf.LayersModel` built on `net` (e.g. `withSap(net)`): adds the
    * input conversion and, for probabilities without a removable softmax, the log. */
   wrap: (model: Model | tf.LayersModel) => Model;
+  /** Disposes the data and the model (including a rebuilt output layer). */
   dispose: () => void;
 }
 

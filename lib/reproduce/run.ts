@@ -57,6 +57,7 @@ export interface CellResult {
   error?: string;
 }
 
+/** Options of `runReproduce`. */
 export interface ReproduceOptions {
   config: ReproduceConfig;
   preset: Preset;
@@ -84,6 +85,7 @@ export interface ReproduceOptions {
   workerScript?: string;
 }
 
+/** What `runReproduce` did: its status, the cells and the table rows. */
 export interface ReproduceResult {
   status: 'complete' | 'stopped' | 'interrupted';
   outDir: string;

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asModel, Model } from '../models/model';
 
+/** Options of the Q-value estimate of a (possibly stochastic) network. */
 export interface QValueOptions {
   /** Stochastic passes averaged (ignored for a deterministic model). Default 100, as the paper averages 100 passes. */
   samples?: number;

@@ -24,6 +24,7 @@ export const CATCH_ACTIONS = ['left', 'stay', 'right'] as const;
 /** Number of actions. */
 export const CATCH_NUM_ACTIONS = 3;
 
+/** Options of the Catch environment. */
 export interface CatchOptions {
   /** Board height (the ball falls `rows − 1` steps). Default 10, as in bsuite. */
   rows?: number;

@@ -75,6 +75,7 @@ export interface CurvePoint {
   loss: number;
 }
 
+/** Options of `trainDqn`. */
 export interface TrainDqnOptions {
   /** Overrides of `DEFAULT_DQN`. */
   config?: Partial<DqnConfig>;
@@ -83,6 +84,7 @@ export interface TrainDqnOptions {
   progress?: ProgressOptions;
 }
 
+/** The trained network and its learning curve. */
 export interface TrainDqnResult {
   /** The trained online Q-network (the caller owns it). */
   net: tf.LayersModel;

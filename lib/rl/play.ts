@@ -13,6 +13,7 @@ import { CatchBatch, episodeSeeds as makeEpisodeSeeds } from './catch';
 import { greedyActions } from './agent';
 import { attackObservations } from './observation_attack';
 
+/** Options of `play`. */
 export interface PlayOptions {
   /** Seeds of the episodes to play (see `episodeSeeds`). Default: `episodes` seeds derived from `seed`. */
   episodeSeeds?: number[];
@@ -48,6 +49,7 @@ export interface PlayFrame {
   cleanActions?: Int32Array;
 }
 
+/** Returns of the episodes `play` ran. */
 export interface PlayResult {
   /** Return of each episode, in the order of the episode seeds. */
   returns: Float32Array;

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, deriveSeed } from '../seed';
 
+/** Options of the Q-network builder. */
 export interface QNetworkOptions {
   /** Observation shape `[h, w, c]`. Default `[10, 5, 1]` (Catch). */
   observationShape?: [number, number, number];

@@ -19,6 +19,7 @@ export interface ReplayBatch {
   indices: Int32Array;
 }
 
+/** A fixed-capacity ring buffer of transitions, sampled uniformly with a seed. */
 export class ReplayBuffer {
   /** Transitions stored so far, at most `capacity`. */
   size = 0;

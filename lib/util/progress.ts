@@ -12,6 +12,7 @@ export interface ProgressOptions {
   lineInterval?: number;
 }
 
+/** Called with the work done so far and the total. */
 export type ProgressCallback = (done: number, total: number) => void;
 
 function fmtTime(s: number): string {
@@ -21,6 +22,7 @@ function fmtTime(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A progress display for long work: a bar on a terminal, plain lines otherwise (`SAPLAB_PROGRESS`). */
 export class Progress {
   private readonly start = Date.now();
   private lastLine = 0;
