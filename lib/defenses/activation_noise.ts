@@ -20,6 +20,7 @@ import { insertAfterRelu } from './relu_sites';
 /** `'dropout'` or `'gaussian'` (see the file comment). */
 export type ActivationNoiseKind = 'dropout' | 'gaussian';
 
+/** Arguments of the activation-noise layer (dropout or Gaussian noise after a ReLU). */
 export interface ActivationNoiseLayerArgs {
   kind: ActivationNoiseKind;
   /** Dropout rate in `[0, 1)`; for `'dropout'`. */
@@ -117,6 +118,7 @@ export type ActivationNoiseModel = Model & {
   net: tf.LayersModel;
   noiseLayers: ActivationNoiseLayer[];
   sites: string[];
+  /** Restarts every noise layer's random stream from `seed`. */
   reseed: (seed: number) => void;
 };
 
@@ -137,6 +139,7 @@ function wrap(model: tf.LayersModel, args: Omit<ActivationNoiseLayerArgs, 'seed'
   return fn;
 }
 
+/** Options of `withDropout`. */
 export interface WithDropoutOptions {
   /** Probability of dropping a unit, in `[0, 1)`. Required. */
   rate: number;
@@ -152,6 +155,7 @@ export function withDropout(model: tf.LayersModel, options: WithDropoutOptions):
   return wrap(model, { kind: 'dropout', rate, gradient: options.gradient }, options.seed ?? DEFAULT_SEED, `dropout-${rate}`);
 }
 
+/** Options of `withActivationNoise`. */
 export interface WithActivationNoiseOptions {
   /** Noise standard deviation relative to the layer's activation std, `>= 0`. Required. */
   sigma: number;

@@ -18,7 +18,9 @@ import { withActivationNoise, withDropout } from './activation_noise';
 import { calibrateStrength, CalibrateResult } from './calibrate';
 import { withStochasticWeightPruning, withWeightNoise, withWeightPruning } from './weight_perturbation';
 
+/** Every stochastic baseline defense by name. */
 export const BASELINE_KINDS = ['dropout', 'activation-noise', 'weight-noise', 'weight-pruning', 'stochastic-weight-pruning'] as const;
+/** Name of a stochastic baseline defense. */
 export type BaselineKind = (typeof BASELINE_KINDS)[number];
 
 /** Each baseline's parameter key and the interval `calibrateBaseline` searches. */
@@ -35,6 +37,7 @@ export function isBaselineKind(kind: unknown): kind is BaselineKind {
   return typeof kind === 'string' && (BASELINE_KINDS as readonly string[]).includes(kind);
 }
 
+/** Options of `makeBaseline`. */
 export interface BaselineOptions {
   /** Seed of the baseline's random stream. Default `DEFAULT_SEED`. */
   seed?: number;
@@ -43,7 +46,15 @@ export interface BaselineOptions {
 }
 
 /** The baseline `kind` at strength `value` on a pretrained model (weights shared, never written). */
-export function makeBaseline(net: tf.LayersModel, kind: BaselineKind, value: number, options: BaselineOptions = {}): Model & { dispose?: () => void } {
+export function makeBaseline(
+  net: tf.LayersModel,
+  kind: BaselineKind,
+  value: number,
+  options: BaselineOptions = {},
+): Model & {
+  /** Frees what the baseline holds (the weight baselines' cached kernels). */
+  dispose?: () => void;
+} {
   const seed = options.seed ?? DEFAULT_SEED;
   const bpda = options.bpda ?? false;
   switch (kind) {
@@ -62,6 +73,7 @@ export function makeBaseline(net: tf.LayersModel, kind: BaselineKind, value: num
   }
 }
 
+/** Options of `calibrateBaseline`. */
 export interface CalibrateBaselineOptions {
   /** Held-out images and labels (not the evaluated ones). */
   x: tf.Tensor4D;

@@ -12,9 +12,13 @@ import type { Model } from '../models/model';
 import { predictProbs } from './predict';
 import { DEFAULT_SEED } from '../seed';
 
+/** Options of `calibrateStrength`. */
 export interface CalibrateOptions {
   /** The defended model at strength `value` (a fresh model per call is fine). */
-  build: (value: number) => Model & { dispose?: () => void };
+  build: (value: number) => Model & {
+    /** Frees what the model holds (called after each evaluation). */
+    dispose?: () => void;
+  };
   /** Held-out images (not the evaluated ones) and labels. */
   x: tf.Tensor4D;
   y: tf.Tensor1D;

@@ -110,7 +110,9 @@ export function applyWithKernels(model: tf.LayersModel, x: tf.Tensor4D, kernels:
 export type WeightDefenseModel = Model & {
   /** Names of the perturbed layers. */
   layers: string[];
+  /** Restarts the random stream from `seed`. */
   reseed: (seed: number) => void;
+  /** Frees the cached kernels. */
   dispose: () => void;
 };
 
@@ -133,6 +135,7 @@ function build(model: tf.LayersModel, label: string, stochastic: boolean, gradie
   return fn;
 }
 
+/** Options of `withWeightNoise`. */
 export interface WeightNoiseOptions {
   /** Noise standard deviation relative to each kernel's std, `>= 0`. Required. */
   sigma: number;
@@ -180,6 +183,7 @@ export function pruneSmallest(values: Float32Array, fraction: number): Float32Ar
   return out;
 }
 
+/** Options of `withWeightPruning`. */
 export interface WeightPruningOptions {
   /** Fraction of each kernel's weights removed (smallest magnitudes), in `[0, 1)`. Required. */
   fraction: number;
@@ -200,6 +204,7 @@ export function withWeightPruning(model: tf.LayersModel, options: WeightPruningO
   return build(model, `weight-pruning-${fraction}`, false, gradient, DEFAULT_SEED, () => pruned, () => pruned.forEach((t) => t.dispose()));
 }
 
+/** Options of `withStochasticWeightPruning`. */
 export interface StochasticWeightPruningOptions {
   /** r / n for each kernel (n its number of weights), `> 0`; 1 is SAP-100's rule. Required. */
   sampleFraction: number;

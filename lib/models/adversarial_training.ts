@@ -28,8 +28,10 @@ import { EpochLog, trainClassifier, TrainOptions } from './train';
 
 /** The adversarial training recipes (see the file comment). */
 export type AdversarialMethod = 'fgsm' | 'pgd' | 'fast';
+/** Every adversarial-training recipe by name. */
 export const ADVERSARIAL_METHODS: readonly AdversarialMethod[] = ['fgsm', 'pgd', 'fast'];
 
+/** Options of `trainAdversarial`. */
 export interface AdversarialTrainOptions extends Omit<TrainOptions, 'batchInputs' | 'beforeEpoch'> {
   /** Recipe. Required. */
   method: AdversarialMethod;
