@@ -34,19 +34,28 @@ function formatDuration(s: number): string {
   return `${(s / 86400).toFixed(1)} days`;
 }
 
-/** Seconds the grid should take here: its cost in forward passes times a measured forward pass. */
+/**
+ * Seconds the grid should take here: its cost in forward passes, split into the dense model's and
+ * the stochastic defenses', times a forward pass of each measured on this model and machine (a
+ * gradient counts about three passes, see `gridCost`).
+ */
 async function estimateSeconds(config: ReproduceConfig, inputs: EvaluationInputs): Promise<number> {
-  const model = inputs.wrap(inputs.net);
-  const [, h, w, c] = inputs.data.x.shape;
-  const x = tf.zeros([Math.min(64, config.batchSize), h, w, c]) as tf.Tensor4D;
-  const once = () => tf.tidy(() => model(x).dataSync());
-  once();
-  const t = Date.now();
-  for (let i = 0; i < 3; i++) once();
-  const perImage = (Date.now() - t) / 1000 / 3 / x.shape[0];
+  const k = Math.min(32, config.batchSize, inputs.data.x.shape[0]);
+  const x = tf.slice(inputs.data.x, [0, 0, 0, 0], [k, -1, -1, -1]) as tf.Tensor4D;
+  const perImage = (model: Model) => {
+    const once = () => tf.tidy(() => model(x).dataSync());
+    once();
+    const t = Date.now();
+    for (let i = 0; i < 2; i++) once();
+    return (Date.now() - t) / 1000 / 2 / k;
+  };
+  const dense = perImage(inputs.wrap(inputs.net));
+  const stochasticDefenses = config.defenses.filter((d) => d.kind !== 'dense');
+  const stochastic = stochasticDefenses.length ? perImage(inputs.wrap(withSap(inputs.net, { sampleFraction: 1, seed: 1 }))) : 0;
   tf.dispose(x);
-  // SAP passes cost about three dense ones (sampling in JavaScript), counted on average.
-  return gridCost(config) * perImage * 2;
+  const denseCost = gridCost({ ...config, defenses: config.defenses.filter((d) => d.kind === 'dense') });
+  const stochasticCost = gridCost({ ...config, defenses: stochasticDefenses });
+  return denseCost * dense + stochasticCost * stochastic;
 }
 
 export interface Command {
@@ -94,6 +103,7 @@ export const COMMANDS: Record<string, Command> = {
       epochs: { type: 'number', help: "passes over the training set (default: the recipe's)" },
       'batch-size': { type: 'number', help: "examples per step (default: the recipe's)" },
       lr: { type: 'number', help: 'learning rate of the adam recipe (halved every 3 epochs)' },
+      'micro-batch': { type: 'number', help: "largest chunk whose gradient is computed at once; larger batches sum the chunks' gradients (default: the recipe's)" },
       seed: { type: 'number', help: 'seed of initialisation and shuffles', default: DEFAULT_SEED },
       limit: { type: 'number', help: 'use only the first N training images' },
       out: { type: 'string', help: 'output folder (default models/<model>)' },
@@ -107,7 +117,7 @@ export const COMMANDS: Record<string, Command> = {
       const recipeName = f.recipe ?? DEFAULT_RECIPE[arch];
       const recipe = TRAIN_RECIPES[recipeName];
       if (!recipe) throw new UsageError(`unknown --recipe ${JSON.stringify(recipeName)} (known: ${Object.keys(TRAIN_RECIPES).join(', ')})`);
-      for (const k of ['epochs', 'batch-size', 'limit'] as const) if (f[k] !== undefined && !(Number.isInteger(f[k]) && f[k] >= 1)) throw new UsageError(`--${k} must be a positive integer`);
+      for (const k of ['epochs', 'batch-size', 'limit', 'micro-batch'] as const) if (f[k] !== undefined && !(Number.isInteger(f[k]) && f[k] >= 1)) throw new UsageError(`--${k} must be a positive integer`);
       if (f.lr !== undefined && (recipe.options.optimizer !== 'adam' || !(f.lr > 0))) throw new UsageError('--lr takes a positive number and applies to the adam recipe only');
       if (f.dataset === 'idx' && !f.data) throw new UsageError('--dataset idx needs --data DIR');
       const adversarial = checkAdversarialFlags(f);
@@ -120,7 +130,7 @@ export const COMMANDS: Record<string, Command> = {
       const model = buildArchitecture(arch, { seed: f.seed, inputShape: [h, w, c], classes });
       const epochs = f.epochs ?? recipe.epochs;
       const outDir = path.resolve(f.out ?? path.join('models', arch));
-      const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test };
+      const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test };
       const recipeNote = `recipe ${recipeName}${epochs !== recipe.epochs ? ` shortened to ${epochs} epochs` : ''}`;
       let log;
       let kept: number | undefined;

@@ -43,6 +43,12 @@ export interface TrainOptions {
   lrSchedule?: (epoch: number) => number;
   /** Random crop after zero padding by `pad` and horizontal flip of every training batch. Default: none. */
   augment?: { pad?: number; flip?: boolean };
+  /**
+   * Largest number of examples whose gradient is computed at once: a larger batch is split into
+   * chunks whose gradients are summed into one step (batch-norm statistics are then per chunk).
+   * Default: the whole batch.
+   */
+  microBatch?: number;
 }
 
 /** What `trainClassifier` records after each epoch. */
@@ -101,19 +107,51 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
         const gathered = tf.gather(x, ids) as tf.Tensor4D;
         const xClean = options.augment ? randomCropFlip(gathered, { ...options.augment, seed: deriveSeed(seed, 'augment', epoch, s) }) : gathered;
         const xb = options.batchInputs ? options.batchInputs(xClean, yb, { epoch, step: s, indices: idx }) : xClean;
-        let logitsKept: tf.Tensor | undefined;
-        const loss = optimizer.minimize(
-          () => {
-            const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-            logitsKept = tf.keep(logits);
-            const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(yb, 'int32'), classes), logits) as tf.Scalar;
-            return weightDecay > 0 ? (tf.add(ce, tf.mul(weightDecay, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar) : ce;
-          },
-          true,
-          vars,
-        ) as tf.Scalar;
-        const c = tf.sum(tf.cast(tf.equal(tf.argMax(logitsKept!, 1), tf.cast(yb, 'int32')), 'float32'));
-        logitsKept!.dispose();
+        const len = idx.length;
+        const micro = options.microBatch && options.microBatch < len ? options.microBatch : len;
+        // The loss of a chunk of `size` examples, weighted so that the chunks sum to the batch's loss.
+        const chunkLoss = (xm: tf.Tensor4D, ym: tf.Tensor1D, size: number, keep: (logits: tf.Tensor) => void) => {
+          const logits = model.apply(xm, { training: true }) as tf.Tensor2D;
+          keep(logits);
+          const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(ym, 'int32'), classes), logits) as tf.Scalar;
+          const full = weightDecay > 0 ? (tf.add(ce, tf.mul(weightDecay, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar) : ce;
+          return size === len ? full : (tf.mul(full, size / len) as tf.Scalar);
+        };
+        const correctOf = (logits: tf.Tensor, ym: tf.Tensor1D) => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(ym, 'int32')), 'float32'));
+        if (micro === len) {
+          let logitsKept: tf.Tensor | undefined;
+          const loss = optimizer.minimize(() => chunkLoss(xb, yb, len, (l) => (logitsKept = tf.keep(l))), true, vars) as tf.Scalar;
+          const c = correctOf(logitsKept!, yb);
+          logitsKept!.dispose();
+          return [loss, c];
+        }
+        // Gradient accumulation: the step of the whole batch from chunks of `micro` examples
+        // (batch-norm statistics are per chunk), for batches too large for the backend's memory.
+        let grads: Record<string, tf.Tensor> | undefined;
+        let loss: tf.Tensor = tf.scalar(0);
+        let c: tf.Tensor = tf.scalar(0);
+        for (let start = 0; start < len; start += micro) {
+          const size = Math.min(micro, len - start);
+          const [g, value, cc] = tf.tidy(() => {
+            const xm = tf.slice(xb, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+            const ym = tf.slice(yb, [start], [size]) as tf.Tensor1D;
+            let logitsKept: tf.Tensor | undefined;
+            const r = tf.variableGrads(() => chunkLoss(xm, ym, size, (l) => (logitsKept = tf.keep(l))), vars);
+            const cnt = correctOf(logitsKept!, ym);
+            logitsKept!.dispose();
+            return [r.grads, r.value, cnt] as [Record<string, tf.Tensor>, tf.Scalar, tf.Tensor];
+          });
+          if (grads) {
+            const prev = grads;
+            grads = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, tf.add(prev[k], v)]));
+            tf.dispose([...Object.values(prev), ...Object.values(g)]);
+          } else grads = g;
+          const [l2, c2] = [tf.add(loss, value), tf.add(c, cc)];
+          tf.dispose([loss, c, value, cc]);
+          loss = l2;
+          c = c2;
+        }
+        optimizer.applyGradients(Object.entries(grads!).map(([name, tensor]) => ({ name, tensor })));
         return [loss, c];
       });
       lossSum += (await lossT.data())[0] * idx.length;
@@ -129,6 +167,10 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
     await options.onEpoch?.(epoch, entry);
     log.push(entry);
   }
-  sgd?.dispose();
+  if (sgd) {
+    sgd.dispose();
+    // tfjs's MomentumOptimizer.dispose leaves the learning-rate scalar of its SGD base behind.
+    (sgd as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
   return log;
 }

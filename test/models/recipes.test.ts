@@ -42,4 +42,26 @@ describe('training recipes', () => {
     tf.dispose([k0, x, y]);
     net.dispose();
   });
+
+  it('micro-batches: summing the gradients of chunks gives the same step as the whole batch', async () => {
+    const build = () => {
+      const net = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }), tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })] });
+      return net;
+    };
+    const x = tf.randomUniform([10, 2, 2, 1], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32');
+    const opts = { epochs: 2, batchSize: 10, optimizer: 'sgd' as const, momentum: 0.9, weightDecay: 1e-3, lrSchedule: () => 0.5, progress: { mode: 'off' as const } };
+    const whole = build();
+    const chunked = build();
+    const logWhole = await trainClassifier(whole, x, y, opts);
+    const before = tf.memory().numTensors;
+    const logChunked = await trainClassifier(chunked, x, y, { ...opts, microBatch: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    whole.getWeights().forEach((w, i) => expect(tf.max(tf.abs(tf.sub(w, chunked.getWeights()[i]))).dataSync()[0]).toBeLessThan(1e-5));
+    expect(logChunked[1].loss).toBeCloseTo(logWhole[1].loss, 5);
+    expect(logChunked[1].trainAccuracy).toBe(logWhole[1].trainAccuracy);
+    tf.dispose([x, y]);
+    whole.dispose();
+    chunked.dispose();
+  });
 });
