@@ -20,6 +20,7 @@ export interface CatchEpisodeRow {
   note?: string;
 }
 
+/** Options of the Catch frames figure. */
 export interface CatchFramesOptions {
   /** Board height. Default 10. */
   rows?: number;

@@ -23,6 +23,7 @@ export interface PairedDifferencePoint {
   pValue?: number;
 }
 
+/** Options of `pairedDifferencesFigure`. */
 export interface PairedDifferencesOptions {
   /** Multiplies eps on the x axis, e.g. 255. Default 1. */
   epsScale?: number;

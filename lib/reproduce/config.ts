@@ -237,6 +237,7 @@ function paperCifar10Preset(): ReproduceConfig {
       { name: 'BPDA', method: 'pgd', steps: 40, relStepsize: 0.1, bpda: true, only: sap },
       { name: 'APGD-CE-EOT', method: 'apgd', steps: 100, loss: 'ce', eotSamples: 20, only: sap },
       { name: 'Square', method: 'square', queries: 1000, predictSamples: 10 },
+      ...checkAttacks({ steps: 40, relStepsize: 0.1, eotSamples: 20, effortEps: [8 / 255], effortOn: sap, largeOn: ['dense', ...sap], transferOn: sap }),
     ],
   };
 }

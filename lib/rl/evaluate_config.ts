@@ -36,6 +36,7 @@ export interface RlAttackSpec {
   denseAs?: string;
 }
 
+/** The protocol of `saplab rl evaluate`: agents, defenses, attacks, eps and episode counts. */
 export interface RlEvaluateConfig {
   /** The game. Default `catch`. */
   game: 'catch';
@@ -55,6 +56,7 @@ export interface RlEvaluateConfig {
   attacks: RlAttackSpec[];
 }
 
+/** Name of an `saplab rl evaluate` preset. */
 export type RlPreset = 'quick' | 'default';
 
 const AGENTS: RlAgentSpec[] = [

@@ -39,6 +39,7 @@ export interface RlCell {
   error?: string;
 }
 
+/** Options of the RL evaluation grid. */
 export interface RlEvaluateOptions {
   config: RlEvaluateConfig;
   preset: string;
@@ -48,9 +49,11 @@ export interface RlEvaluateOptions {
   /** Write figures. Default `true`. */
   figures?: boolean;
   progress?: ProgressOptions;
+  /** Where messages go. */
   log?: (line: string) => void;
 }
 
+/** What the RL evaluation grid did: status and finished cells. */
 export interface RlEvaluateResult {
   status: 'complete' | 'stopped' | 'interrupted';
   outDir: string;

@@ -53,12 +53,14 @@ export interface RlComparisonRow {
   pValue: number;
 }
 
+/** What the RL evaluation report is written from. */
 export interface RlReportInput {
   outDir: string;
   config: RlEvaluateConfig;
   cells: RlCell[];
   run: Record<string, unknown>;
   figures: boolean;
+  /** Where messages go. */
   log: (line: string) => void;
 }
 

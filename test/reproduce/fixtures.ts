@@ -1,6 +1,6 @@
 /** Constructed reproduce results for the comparison and checklist tests. */
 import type { GradientStats } from '../../lib/attacks/types';
-import type { ReproduceConfig } from '../../lib/reproduce/config';
+import { MODEL_INPUT_DEFAULTS, type ReproduceConfig } from '../../lib/reproduce/config';
 import type { CellResult } from '../../lib/reproduce/run';
 import { cellKey } from '../../lib/reproduce/run_folder';
 
@@ -9,7 +9,7 @@ export const N = 100;
 /** A protocol with every attack the checklist needs. */
 export function checkConfig(): ReproduceConfig {
   return {
-    model: 'fashion-cnn',
+    ...MODEL_INPUT_DEFAULTS,
     n: N,
     seed: 1,
     eps: [0, 0.1, 0.2],
