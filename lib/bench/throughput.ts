@@ -10,6 +10,7 @@ import * as path from 'path';
 import { buildConfig } from '../reproduce/config';
 import { runReproduce, ReproduceResult } from '../reproduce/run';
 
+/** Options of the default-protocol throughput benchmark. */
 export interface ThroughputOptions {
   /** Test images (the protocol's batch size is capped at `n`). Default 16. */
   n?: number;
@@ -17,15 +18,18 @@ export interface ThroughputOptions {
   workers?: number;
   /** Compiled cell worker (default: the one in `dist/reproduce/`). */
   workerScript?: string;
+  /** Where progress lines go. */
   log?: (line: string) => void;
 }
 
+/** One timed run of the throughput benchmark. */
 export interface ThroughputRun {
   threads: number;
   seconds: number;
   imagesPerSecond: number;
 }
 
+/** Images per second of the default protocol, on one thread and with workers. */
 export interface ThroughputReport {
   preset: 'default';
   n: number;

@@ -5,6 +5,7 @@
  */
 import * as os from 'os';
 
+/** Options of `workerCount`. */
 export interface WorkerCountOptions {
   /** A number of workers (0: none), or `'auto'`. Default: `SAPLAB_WORKERS`, else `'auto'`. */
   workers?: number | 'auto';
