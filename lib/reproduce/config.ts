@@ -282,8 +282,19 @@ function posInt(v: unknown, key: string): number {
   return v;
 }
 
-/** Checks a config and returns it; unknown keys and bad values throw `ConfigError` naming the key. */
-export function validateConfig(c: ReproduceConfig): ReproduceConfig {
+/**
+ * A protocol as written by hand or in a file: the model and data keys (`ModelInputConfig`) may be
+ * left out and then take `MODEL_INPUT_DEFAULTS`.
+ */
+export type ReproduceConfigInput = Omit<ReproduceConfig, keyof ModelInputConfig> & Partial<ModelInputConfig>;
+
+/**
+ * Checks a config and returns it with the defaults of left-out model and data keys filled in;
+ * unknown keys and bad values throw `ConfigError` naming the key.
+ */
+export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
+  // Model and data keys left out take their defaults (the shipped CNN on Fashion-MNIST).
+  const c = { ...MODEL_INPUT_DEFAULTS, ...input } as ReproduceConfig;
   for (const k of Object.keys(c)) if (!TOP_KEYS.includes(k as keyof ReproduceConfig)) throw new ConfigError(`unknown config key "${k}" (known: ${TOP_KEYS.join(', ')})`);
   validateModelInput(c);
   posInt(c.n, 'n');

@@ -34,6 +34,13 @@ describe('reproduce protocol', () => {
     expect(c.n).toBe(10000);
   });
 
+  it('a hand-written protocol may leave out the model and data keys: they take their defaults', () => {
+    const { model: _m, dataset: _d, dataDir: _dd, inputRange: _r, mean: _mean, std: _std, outputs: _o, ...rest } = presetConfig('quick');
+    const c = validateConfig(rest);
+    expect(c).toMatchObject({ model: 'fashion-cnn', dataset: 'fashion-mnist', dataDir: null, inputRange: [0, 1], mean: null, std: null, outputs: 'auto' });
+    expect(validateConfig({ ...rest, model: 'mine', inputRange: [0, 255] })).toMatchObject({ model: 'mine', inputRange: [0, 255], dataset: 'fashion-mnist' });
+  });
+
   it('overrides keys and names the bad key in errors', () => {
     expect(buildConfig('quick', { n: 10, seed: 3 }).n).toBe(10);
     expect(() => presetConfig('nope')).toThrow(/unknown preset "nope" \(known: quick, default, full/);
