@@ -15,11 +15,17 @@ export interface ProgressOptions {
 /** Called with the work done so far and the total. */
 export type ProgressCallback = (done: number, total: number) => void;
 
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+/**
+ * A duration for progress lines: `42s`, `3m07s`, `2h05m`. Rounds to the shown unit first, so a
+ * value never reads `59.6s -> 1m60s`; `?` for a value that is not finite (no estimate yet).
+ */
+export function formatElapsed(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** A progress display for long work: a bar on a terminal, plain lines otherwise (`SAPLAB_PROGRESS`). */
@@ -67,7 +73,7 @@ export class Progress {
       this.render(true, extra);
       this.stream.write('\n');
     } else if (this.mode === 'lines') {
-      this.stream.write(`${this.label}: done ${this.total}/${this.total} in ${fmtTime(seconds)}${extra ? ` ${extra}` : ''}\n`);
+      this.stream.write(`${this.label}: done ${this.total}/${this.total} in ${formatElapsed(seconds)}${extra ? ` ${extra}` : ''}\n`);
     }
     return seconds;
   }
@@ -81,11 +87,11 @@ export class Progress {
       const width = 28;
       const filled = Math.round(frac * width);
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      this.stream.write(`\r${this.label} ${bar} ${this.done}/${this.total} ${(frac * 100).toFixed(0)}% ${fmtTime(elapsed)} eta ${fmtTime(eta)} ${extra}\x1b[K`);
+      this.stream.write(`\r${this.label} ${bar} ${this.done}/${this.total} ${(frac * 100).toFixed(0)}% ${formatElapsed(elapsed)} eta ${formatElapsed(eta)} ${extra}\x1b[K`);
     } else if (force || elapsed - this.lastLine >= this.lineInterval) {
       this.lastLine = elapsed;
       if (this.done > 0 || force) {
-        this.stream.write(`${this.label}: ${this.done}/${this.total} (${(frac * 100).toFixed(0)}%) elapsed ${fmtTime(elapsed)} eta ${fmtTime(eta)}${extra ? ` ${extra}` : ''}\n`);
+        this.stream.write(`${this.label}: ${this.done}/${this.total} (${(frac * 100).toFixed(0)}%) elapsed ${formatElapsed(elapsed)} eta ${formatElapsed(eta)}${extra ? ` ${extra}` : ''}\n`);
       }
     }
   }
