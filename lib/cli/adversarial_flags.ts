@@ -15,11 +15,12 @@ export const ADVERSARIAL_TRAIN_FLAGS: FlagSpec = {
   holdout: { type: 'number', help: 'adversarial training: last N training images held out for the per-epoch PGD check (default 1000; 0 = none)' },
   'check-steps': { type: 'number', help: 'PGD steps of the per-epoch check at eps 0.1 (default 10)' },
   keep: { type: 'string', help: 'best (epoch with the highest held-out PGD accuracy; default for pgd/fast) or last' },
+  resume: { type: 'string', help: 'continue a stopped run from its saved epoch folder OUT/epochs/N (runs epochs N+1..E; same result as an uninterrupted run)' },
 };
 
 /** Validated adversarial settings, or `undefined` when `--adversarial` is absent. */
-export function checkAdversarialFlags(f: Record<string, any>): { method: AdversarialMethod; holdout: number; options: Omit<AdversarialTrainOptions, 'heldOut'> } | undefined {
-  const others = ['eps', 'mix', 'pgd-steps', 'holdout', 'check-steps', 'keep'].filter((k) => f[k] !== undefined);
+export function checkAdversarialFlags(f: Record<string, any>): { method: AdversarialMethod; holdout: number; resume?: string; options: Omit<AdversarialTrainOptions, 'heldOut'> } | undefined {
+  const others = ['eps', 'mix', 'pgd-steps', 'holdout', 'check-steps', 'keep', 'resume'].filter((k) => f[k] !== undefined);
   if (f.adversarial === undefined) {
     if (others.length) throw new UsageError(`--${others[0]} needs --adversarial`);
     return undefined;
@@ -35,10 +36,18 @@ export function checkAdversarialFlags(f: Record<string, any>): { method: Adversa
   if (!(Number.isInteger(holdout) && holdout >= 0)) throw new UsageError(`--holdout must be a non-negative integer, got ${holdout}`);
   if (f.keep !== undefined && f.keep !== 'best' && f.keep !== 'last') throw new UsageError(`--keep must be best or last, got ${JSON.stringify(f.keep)}`);
   if (f.keep === 'best' && holdout === 0) throw new UsageError('--keep best needs a held-out slice (--holdout > 0)');
+  let firstEpoch: number | undefined;
+  if (f.resume !== undefined) {
+    const m = /(?:^|[\\/])(\d+)[\\/]?$/.exec(String(f.resume));
+    if (!m) throw new UsageError(`--resume must be a saved epoch folder OUT/epochs/N, got ${JSON.stringify(f.resume)}`);
+    firstEpoch = Number(m[1]) + 1;
+    if (f.epochs !== undefined && firstEpoch > f.epochs) throw new UsageError(`--resume ${f.resume} is already at epoch ${firstEpoch - 1} of --epochs ${f.epochs}`);
+  }
   return {
     method,
+    resume: f.resume,
     holdout,
-    options: { method, eps: f.eps, mix: f.mix, steps: f['pgd-steps'], checkSteps: f['check-steps'], keep: f.keep },
+    options: { method, eps: f.eps, mix: f.mix, steps: f['pgd-steps'], checkSteps: f['check-steps'], keep: f.keep, firstEpoch },
   };
 }
 

@@ -7,7 +7,7 @@ import { initBackend } from '../backend';
 import { DATASETS, isDatasetName, loadDataset } from '../data/datasets';
 import { Architecture, buildArchitecture, DEFAULT_RECIPE, TRAIN_RECIPES } from '../models/recipes';
 import { trainClassifier } from '../models/train';
-import { saveModel } from '../models/io';
+import { loadModel, saveModel } from '../models/io';
 import type { Model } from '../models/model';
 import { withSap } from '../defenses/with_sap';
 import { predictProbs } from '../defenses/predict';
@@ -127,7 +127,11 @@ export const COMMANDS: Record<string, Command> = {
       const test = await loadDataset({ dataset: f.dataset, dir, split: 'test' });
       const [, h, w, c] = train.x.shape;
       const classes = Math.max(10, tf.tidy(() => train.y.max().dataSync()[0]) + 1);
-      const model = buildArchitecture(arch, { seed: f.seed, inputShape: [h, w, c], classes });
+      let model: tf.LayersModel = buildArchitecture(arch, { seed: f.seed, inputShape: [h, w, c], classes });
+      if (adversarial?.resume) {
+        model.dispose();
+        model = await loadModel(path.resolve(adversarial.resume));
+      }
       const epochs = f.epochs ?? recipe.epochs;
       const outDir = path.resolve(f.out ?? path.join('models', arch));
       const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test };
@@ -155,7 +159,7 @@ export const COMMANDS: Record<string, Command> = {
       }
       const out = outDir;
       await saveModel(model, out);
-      const acc = kept !== undefined ? log[kept - 1].valAccuracy! : log[log.length - 1].valAccuracy!;
+      const acc = (kept !== undefined ? log.find((e) => e.epoch === kept)! : log[log.length - 1]).valAccuracy!;
       if (adversarial) fs.writeFileSync(path.join(out, 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), keptEpoch: kept, epochs: log }, null, 2) + '\n');
       process.stdout.write(`saved ${out}${kept !== undefined ? ` (epoch ${kept})` : ''}\ntest accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} images\n`);
       tf.dispose([train.x, train.y, test.x, test.y]);

@@ -87,6 +87,8 @@ export interface CalibrateBaselineOptions {
   /** See `calibrateStrength`. */
   tolerance?: number;
   maxIterations?: number;
+  /** Applied to each candidate before it is evaluated (e.g. input conventions). Default: none. */
+  wrap?: (m: Model) => Model;
 }
 
 /** The strength of `kind` whose held-out clean accuracy matches `target` (bisection). */
@@ -95,7 +97,13 @@ export function calibrateBaseline(net: tf.LayersModel, kind: BaselineKind, optio
   const p = BASELINE_PARAMETERS[kind];
   const seed = options.seed ?? DEFAULT_SEED;
   return calibrateStrength({
-    build: (v) => makeBaseline(net, kind, v, { seed }),
+    build: (v) => {
+      const m = makeBaseline(net, kind, v, { seed });
+      if (!options.wrap) return m;
+      const w = options.wrap(m) as Model & { dispose?: () => void };
+      w.dispose = m.dispose;
+      return w;
+    },
     x: options.x,
     y: options.y,
     target: options.target,

@@ -30,7 +30,11 @@ export interface CalibrateOptions {
   increasing?: boolean;
   /** Bisect on `'linear'` (default) or `'log'` values (then `lo > 0`). */
   scale?: 'linear' | 'log';
-  /** Accepted |accuracy − target|. Default: one standard error of an accuracy near the target on this slice, `sqrt(t(1 − t)/n)`, at least `1/n`. */
+  /**
+   * Accepted |accuracy − target|. Default: half a standard error of an accuracy near the target
+   * on this slice, `sqrt(t(1 − t)/n) / 2`, at least `1/n` (one image): tight enough that a
+   * baseline is not left at zero strength when the target sits a point or two below it.
+   */
   tolerance?: number;
   /** Softmax passes averaged per prediction of a stochastic candidate. Default 8. */
   samples?: number;
@@ -69,7 +73,7 @@ export function calibrateStrength(options: CalibrateOptions): CalibrateResult {
   if (scale === 'log' && !(lo0 > 0)) throw new Error('a log-scale range needs lo > 0');
   const n = x.shape[0];
   if (n === 0 || y.shape[0] !== n) throw new Error(`the held-out slice needs images and as many labels, got ${n} and ${y.shape[0]}`);
-  const tolerance = options.tolerance ?? Math.max(Math.sqrt((target * (1 - target)) / n), 1 / n);
+  const tolerance = options.tolerance ?? Math.max(Math.sqrt((target * (1 - target)) / n) / 2, 1 / n);
   if (!(tolerance >= 0)) throw new Error(`tolerance must be >= 0, got ${tolerance}`);
   const samples = options.samples ?? 8;
   const maxIterations = options.maxIterations ?? 14;
@@ -91,15 +95,24 @@ export function calibrateStrength(options: CalibrateOptions): CalibrateResult {
   let a = scale === 'log' ? Math.log(lo0) : lo0;
   let b = scale === 'log' ? Math.log(hi0) : hi0;
   if (sign < 0) [a, b] = [b, a]; // from the weakest end to the strongest
-  const best = () => history.reduce((p, q) => (Math.abs(q.accuracy - target) < Math.abs(p.accuracy - target) ? q : p));
+  // The closest candidate; once the bisection has run, a bisection candidate within the tolerance
+  // is preferred to the weakest endpoint (which was above the target, so some strength is due).
+  const closest = (h: { value: number; accuracy: number }[]) => h.reduce((p, q) => (Math.abs(q.accuracy - target) < Math.abs(p.accuracy - target) ? q : p));
+  const best = () => {
+    const inner = history.slice(2).filter((h) => Math.abs(h.accuracy - target) <= tolerance);
+    return inner.length ? closest(inner) : closest(history);
+  };
   const done = (): CalibrateResult => {
     const h = best();
     return { value: h.value, accuracy: h.accuracy, target, tolerance, matched: Math.abs(h.accuracy - target) <= tolerance, history };
   };
+  // The endpoints: a weakest setting at or below the target (or a strongest one at or above it)
+  // is the answer; otherwise bisect, so that a target a little below the undefended accuracy
+  // gives a small non-zero strength rather than none.
   const accA = measure(toValue(a));
-  if (accA <= target + tolerance) return done(); // even the weakest setting is at or below the target
+  if (accA <= target) return done();
   const accB = measure(toValue(b));
-  if (accB >= target - tolerance) return done(); // even the strongest setting stays at or above it
+  if (accB >= target) return done();
   for (let i = 0; i < maxIterations; i++) {
     const mid = (a + b) / 2;
     const acc = measure(toValue(mid));

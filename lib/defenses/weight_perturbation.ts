@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
 import type { Model } from '../models/model';
 import { sapMultipliers } from './sampler';
-import { checkSigma } from './activation_noise';
+import { checkSigma, standardNormals } from './activation_noise';
 
 /** `'exact'` or `'identity'` (BPDA); see the file comment. */
 export type WeightGradient = 'exact' | 'identity';
@@ -155,7 +155,7 @@ export function withWeightNoise(model: tf.LayersModel, options: WeightNoiseOptio
     const m = new Map<string, tf.Tensor>();
     layers.forEach((l, i) => {
       const w = l.kernel.read();
-      m.set(l.name, tf.add(w, tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', rng.seed()), sigma * stds[i])));
+      m.set(l.name, tf.add(w, tf.mul(tf.tensor(standardNormals(w.size, rng), w.shape, 'float32'), sigma * stds[i])));
     });
     return m;
   });

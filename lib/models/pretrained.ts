@@ -17,6 +17,16 @@ export const PRETRAINED = {
     description: 'DQN Q-network for Catch (10×5 board, lib/rl/q_network.ts) trained by `saplab rl train --game catch`',
     retrain: 'npx saplab rl train --game catch --seed 1803',
   },
+  'fashion-cnn-fgsm-at': {
+    dir: 'models/fashion-cnn-fgsm-at',
+    description: "the Fashion-MNIST CNN adversarially trained with the SAP paper's recipe (80% clean, 20% FGSM at eps 0.05 from the previous epoch's model) by `saplab train --adversarial fgsm`",
+    retrain: 'npx saplab train --dataset fashion-mnist --adversarial fgsm --eps 0.05 --epochs 2 --seed 1803 --holdout 500',
+  },
+  'fashion-cnn-pgd-at': {
+    dir: 'models/fashion-cnn-pgd-at',
+    description: 'the Fashion-MNIST CNN adversarially trained at eps 0.1 with the fast substitute for PGD training (FGSM from a random start, step 1.25·eps; Wong et al. 2020) by `saplab train --adversarial fast`',
+    retrain: 'npx saplab train --dataset fashion-mnist --adversarial fast --eps 0.1 --epochs 2 --seed 1803 --holdout 500',
+  },
 } as const;
 /** Name of a shipped model. */
 export type PretrainedName = keyof typeof PRETRAINED;

@@ -18,6 +18,12 @@ export interface TrainOptions {
   lr?: number;
   /** Epochs between learning-rate halvings. Default 3. */
   decayEvery?: number;
+  /**
+   * First epoch to run (later epochs continue a model saved after epoch `firstEpoch − 1`: the
+   * learning-rate schedule and the shuffles depend only on the epoch number, and the optimizer
+   * starts fresh each epoch, so the result equals an uninterrupted run). Default 1.
+   */
+  firstEpoch?: number;
   /** Seed of the shuffles. Default `DEFAULT_SEED`. */
   seed?: number;
   /** Held-out data evaluated after each epoch. */
@@ -88,7 +94,9 @@ export async function trainClassifier(model: tf.LayersModel, x: tf.Tensor4D, y: 
   check(weightDecay >= 0, `weightDecay must be >= 0, got ${weightDecay}`);
   const kernels = model.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)).map((w) => (w as unknown as { val: tf.Variable }).val);
   const sgd = options.optimizer === 'sgd' ? tf.train.momentum(options.lrSchedule?.(1) ?? lr, options.momentum ?? 0.9) : undefined;
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  const firstEpoch = options.firstEpoch ?? 1;
+  check(Number.isInteger(firstEpoch) && firstEpoch >= 1 && firstEpoch <= epochs, `firstEpoch must be an integer in [1, epochs], got ${firstEpoch}`);
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     const epochLr = options.lrSchedule ? options.lrSchedule(epoch) : lr * Math.pow(0.5, Math.floor((epoch - 1) / decayEvery));
     check(epochLr > 0, `learning rate of epoch ${epoch} must be positive, got ${epochLr}`);
     sgd?.setLearningRate(epochLr);

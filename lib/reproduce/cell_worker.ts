@@ -6,12 +6,15 @@
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend, BackendChoice } from '../backend';
 import type { ReproduceConfig } from './config';
+import type { MatchedStrength } from './baseline_grid';
 import { CellInputs, CellTask, computeCell, loadCellInputs } from './run';
 
 /** What the main thread passes when it starts a cell worker. */
 export interface CellWorkerData {
   config: ReproduceConfig;
   backend: BackendChoice | 'auto';
+  /** Strengths of the `matchTo` baselines, calibrated once by the main thread. */
+  matched?: Record<string, MatchedStrength>;
 }
 
 async function start(): Promise<void> {
@@ -19,7 +22,7 @@ async function start(): Promise<void> {
   if (!port) throw new Error('cell_worker must run in a worker thread');
   const init = workerData as CellWorkerData;
   await initBackend({ backend: init.backend });
-  const inputs: CellInputs = await loadCellInputs(init.config);
+  const inputs: CellInputs = await loadCellInputs(init.config, undefined, init.matched ?? {});
   // Cells run one at a time; messages that arrive meanwhile wait in this queue.
   let chain = Promise.resolve();
   port.on('message', (msg: { id: number; task: CellTask }) => {

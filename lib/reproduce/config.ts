@@ -7,15 +7,31 @@ import { DEFAULT_SEED } from '../seed';
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
 import { checkInputConventions, PixelRange } from '../models/input_conventions';
 import type { OutputKind } from '../models/logits';
+import type { BaselineKind } from '../defenses/baselines';
+import { adversarialTrainingPreset, baselinesPreset, defenseSpecProblem, DEFENSE_SPEC_KEYS, hasBpda, heldOutProblem, isStochasticKind } from './stochastic_defenses';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
   /** Row label in tables and figures, e.g. `SAP-100`. */
   name: string;
-  /** `dense` (the pretrained model as is), `sap`, or `random` (uniform random pruning). */
-  kind: 'dense' | 'sap' | 'random';
-  /** r / N for `sap` and `random`. */
+  /**
+   * `dense` (the pretrained model as is), `sap`, `random` (uniform random pruning), or a
+   * stochastic baseline: `dropout`, `activation-noise`, `weight-noise`, `weight-pruning`,
+   * `stochastic-weight-pruning` (see `lib/reproduce/stochastic_defenses.ts`).
+   */
+  kind: 'dense' | 'sap' | 'random' | BaselineKind;
+  /** r / N for `sap`, `random` and `stochastic-weight-pruning`. */
   sampleFraction?: number;
+  /** Dropout rate in [0, 1) (`dropout`). */
+  rate?: number;
+  /** Noise scale relative to the std of the activations or weights (`activation-noise`, `weight-noise`). */
+  sigma?: number;
+  /** Fraction of each kernel's smallest weights removed, in [0, 1) (`weight-pruning`). */
+  fraction?: number;
+  /** A baseline's strength is calibrated so that its held-out clean accuracy matches this defense's. */
+  matchTo?: string;
+  /** Shipped pretrained model of this row (default: the config's `model`), e.g. `fashion-cnn-pgd-at`. */
+  model?: string;
 }
 
 /** An attack evaluated in the grid. */
@@ -95,6 +111,8 @@ export interface ReproduceConfig extends ModelInputConfig {
   attacks: AttackSpec[];
   /** Reliability bins for calibration (Guo et al. use 15). */
   calibrationBins: number;
+  /** Held-out images for `matchTo` calibration: the last `n` of the test split. Default `{ n: 1000 }`. */
+  heldOut?: { n: number };
 }
 
 /**
@@ -256,6 +274,8 @@ export const PRESETS: Record<string, PresetEntry> = {
   default: { description: 'the main job (under 10 minutes on 2 cores)', config: () => mainPreset('default') },
   full: { description: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)', config: () => mainPreset('full') },
   'paper-cifar10': { description: "the paper's CIFAR-10 protocol on your ResNet-20 (--model): lambda 0–64/255, dense vs SAP-100, 100-sample FGSM, adaptive attacks (days on CPU)", config: paperCifar10Preset },
+  baselines: { description: "SAP-100 against the paper's stochastic baselines matched to its clean accuracy, under the paper's attack, PGD-EOT and BPDA", config: baselinesPreset },
+  'adversarial-training': { description: 'dense, FGSM- and PGD-trained CNNs, each with and without SAP-100, under the paper\'s attack and the adaptive ones', config: adversarialTrainingPreset },
 };
 
 /** The protocol of a preset; an unknown name throws `ConfigError` listing the known ones. */
@@ -273,8 +293,8 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins'];
-const DEFENSE_KEYS = ['name', 'kind', 'sampleFraction'];
+const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut'];
+const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
 const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf'];
 
 function posInt(v: unknown, key: string): number {
@@ -312,9 +332,11 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
     if (typeof d.name !== 'string' || !d.name) throw new ConfigError(`defenses[${i}].name must be a non-empty string`);
     if (names.has(d.name)) throw new ConfigError(`defenses[${i}].name "${d.name}" is used twice`);
     names.add(d.name);
-    if (!['dense', 'sap', 'random'].includes(d.kind)) throw new ConfigError(`defenses[${i}].kind must be dense, sap or random, got ${JSON.stringify(d.kind)}`);
-    if (d.kind !== 'dense' && !(typeof d.sampleFraction === 'number' && d.sampleFraction > 0)) throw new ConfigError(`defenses[${i}].sampleFraction must be a number > 0`);
+    const problem = defenseSpecProblem(d, i, c.defenses);
+    if (problem) throw new ConfigError(problem);
   });
+  const heldOut = heldOutProblem(c);
+  if (heldOut) throw new ConfigError(heldOut);
   if (!Array.isArray(c.attacks)) throw new ConfigError('attacks must be a list');
   const attackNames = new Set<string>();
   c.attacks.forEach((a, i) => {
@@ -366,7 +388,7 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
     out.push({ defense: d });
     for (const a of c.attacks) {
       if (a.only && !a.only.includes(d.name)) continue;
-      if (a.bpda && d.kind === 'dense') continue; // BPDA differs from PGD only through SAP's backward
+      if (a.bpda && !hasBpda(d.kind)) continue; // BPDA differs from PGD only through the defense's backward
       if (a.transferFrom === d.name) continue; // transfer to the source itself is the white-box attack
       out.push({ defense: d, attack: a });
     }
@@ -381,7 +403,7 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
 export function gridCost(c: ReproduceConfig): number {
   let cost = 0;
   for (const { defense, attack } of gridPairs(c)) {
-    const samples = defense.kind === 'dense' ? 1 : c.predictSamples;
+    const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
     if (!attack) {
       cost += c.n * samples;
       continue;
@@ -389,11 +411,11 @@ export function gridCost(c: ReproduceConfig): number {
     const attackedEps = attackEps(c, attack).length;
     let perImage = 0;
     const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
-    const eot = crafter.kind === 'dense' ? 1 : attack.eotSamples ?? 1;
+    const eot = isStochasticKind(crafter.kind) ? attack.eotSamples ?? 1 : 1;
     if (attack.method === 'fgsm') perImage = 3 * eot;
     else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
     else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
-    else perImage = (attack.queries ?? 1000) * (defense.kind === 'dense' ? 1 : attack.predictSamples ?? 1);
+    else perImage = (attack.queries ?? 1000) * (isStochasticKind(defense.kind) ? attack.predictSamples ?? 1 : 1);
     cost += attackedEps * c.n * (perImage + samples);
   }
   return cost;

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
+import { describeDefense } from './stochastic_defenses';
 import { accuracyVsEpsFigure } from '../report/accuracy_vs_eps';
 import { reliabilityFigure } from '../report/reliability';
 import { pairedDifferencesFigure } from '../report/paired_differences';
@@ -72,7 +73,7 @@ function calibrationTable(config: ReproduceConfig, cells: CellResult[]): string 
 }
 
 function protocolText(config: ReproduceConfig, run: Record<string, unknown>): string {
-  const defenses = config.defenses.map((d) => (d.kind === 'dense' ? `${d.name} (the pretrained model as is)` : `${d.name} (${d.kind === 'sap' ? 'SAP' : 'uniform random pruning'}, r/N = ${d.sampleFraction})`)).join('; ');
+  const defenses = config.defenses.map((d) => describeDefense(d)).join('; ');
   const attacks = config.attacks
     .map((a) => {
       const parts = [a.method.toUpperCase()];

@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/model';
 import type { Dataset } from '../data/fashion_mnist';
-import { withSap } from '../defenses/with_sap';
+import { buildRow, loadExtraModels, matchStrengths, stochasticSections, type MatchedStrength } from './baseline_grid';
 import { predictProbs } from '../defenses/predict';
 import { attacks } from '../attacks/factory';
 import type { Attack, GradientStats } from '../attacks/types';
@@ -134,19 +134,20 @@ function addStats(acc: GradientStats, s: GradientStats): void {
 interface Defended {
   /** The model that is evaluated. */
   model: Model;
-  /** The model whose gradient BPDA follows (SAP as identity in the backward pass). */
+  /** The model whose gradient BPDA follows (the defense as identity in the backward pass). */
   bpda?: Model;
+  /** Frees what the row holds (DWP's pruned kernels). */
+  dispose: () => void;
 }
 
-function buildDefense(inputs: EvaluationInputs, d: DefenseSpec, seed: number): Defended {
-  const net = inputs.net;
-  if (d.kind === 'dense') {
-    const model = inputs.wrap(net);
-    model.label = d.name;
-    return { model };
-  }
-  const opts = { sampleFraction: d.sampleFraction, seed: deriveSeed(seed, 'defense', d.name), kind: d.kind } as const;
-  return { model: inputs.wrap(withSap(net, opts)), bpda: inputs.wrap(withSap(net, { ...opts, gradient: 'identity' })) };
+/** A row on its pretrained model (`buildRow`: dense, SAP, random, the baselines), with the input conventions. */
+function buildDefense(cell: CellInputs, d: DefenseSpec, seed: number): Defended {
+  const ev = cell.inputs;
+  const net = d.model !== undefined && d.model !== cell.config.model ? cell.extraNets.get(d.model)! : ev.net;
+  const row = buildRow(net, d, seed, cell.matched);
+  const model = ev.wrap(row.model);
+  model.label = d.name;
+  return { model, bpda: row.bpda ? ev.wrap(row.bpda) : undefined, dispose: () => (row.model.dispose?.(), row.bpda?.dispose?.()) };
 }
 
 const sleep = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,12 +158,17 @@ export interface CellInputs {
   /** The model (as logits), its input conventions and the test images. */
   inputs: EvaluationInputs;
   data: Dataset;
+  /** Shipped models of rows with their own `model` key, by name (dispose them with the inputs). */
+  extraNets: Map<string, tf.LayersModel>;
+  /** Calibrated strengths of the `matchTo` baselines (see `matchStrengths`). */
+  matched: Record<string, MatchedStrength>;
 }
 
-/** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()`). */
-export async function loadCellInputs(config: ReproduceConfig, loaded?: EvaluationInputs): Promise<CellInputs> {
+/** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()` and the `extraNets`). */
+export async function loadCellInputs(config: ReproduceConfig, loaded?: EvaluationInputs, matched: Record<string, MatchedStrength> = {}): Promise<CellInputs> {
   const inputs = loaded ?? (await loadEvaluationInputs(config, { needsRelu: needsRelu(config) }));
-  return { config, inputs, data: inputs.data };
+  const extraNets = await loadExtraModels(config);
+  return { config, inputs, data: inputs.data, extraNets, matched };
 }
 
 /** One cell of the grid to compute. */
@@ -188,14 +194,14 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
   const batches = Math.ceil(config.n / config.batchSize);
-  const defended = buildDefense(ev, defense, config.seed);
-  const stochastic = defense.kind !== 'dense';
+  const defended = buildDefense(inputs, defense, config.seed);
+  const stochastic = defended.model.stochastic === true;
   // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
   const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
-  const source = sourceSpec ? buildDefense(ev, sourceSpec, config.seed) : undefined;
+  const source = sourceSpec ? buildDefense(inputs, sourceSpec, config.seed) : undefined;
   const probsParts: tf.Tensor2D[] = [];
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
-  const attackFn = attack ? buildAttack(attack, sourceSpec ? sourceSpec.kind !== 'dense' : stochastic, (st) => addStats(stats, st)) : undefined;
+  const attackFn = attack ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
   try {
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
@@ -243,6 +249,8 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     };
   } finally {
     tf.dispose(probsParts);
+    defended.dispose();
+    source?.dispose();
   }
 }
 
@@ -268,8 +276,10 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     cellsDir = openRunFolder(outDir, config);
   } catch (e) {
     ev.dispose();
+    inputs.extraNets.forEach((n) => n.dispose());
     throw e;
   }
+  inputs.matched = await matchStrengths(config, inputs, outDir, log);
 
   const started = new Date();
   const timings: Record<string, number> = {};
@@ -316,7 +326,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   let pool: TaskPool<CellTask, CellResult> | undefined;
   try {
     if (workers > 0) {
-      pool = await TaskPool.start<CellTask, CellResult>(options.workerScript ?? defaultCellWorker(), workers, { config, backend: backendInfo()?.choice ?? 'auto' });
+      pool = await TaskPool.start<CellTask, CellResult>(options.workerScript ?? defaultCellWorker(), workers, { config, backend: backendInfo()?.choice ?? 'auto', matched: inputs.matched });
     }
     // Workers take cells from the same queue as the main thread; a crashed worker fails its cell.
     const workerLoops = (pool?.workers ?? []).map(async (w) => {
@@ -374,10 +384,13 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     writeResults(rows, path.join(outDir, 'results'));
     const tr = Date.now();
     await writeReport({ outDir, config, cells, rows, run, figures: options.figures ?? true, log });
+    const extra = stochasticSections(config, cells, inputs.matched);
+    if (extra) fs.appendFileSync(path.join(outDir, 'summary.md'), '\n' + extra + '\n');
     timings.report = (Date.now() - tr) / 1000;
   }
   writeRunJson(outDir, run);
   ev.dispose();
+  inputs.extraNets.forEach((n) => n.dispose());
   return { status, outDir, cells, rows, computed, reused, workers };
 }
 

@@ -29,8 +29,8 @@ describe('calibrateStrength', () => {
     expect(Math.abs(r.accuracy - 0.7)).toBeLessThanOrEqual(0.01);
     expect(Math.abs(r.value - 0.3)).toBeLessThan(0.02);
     expect(heldOutAccuracy(build(r.value), x, y, 1, 1)).toBe(r.accuracy);
-    // Default tolerance: one standard error at the target, sqrt(0.7 * 0.3 / 200) = 3.2 points.
-    expect(calibrateStrength({ build, x, y, target: 0.7, range: [0, 1] }).tolerance).toBeCloseTo(Math.sqrt(0.21 / 200), 10);
+    // Default tolerance: half a standard error at the target, sqrt(0.7 * 0.3 / 200) / 2 = 1.6 points.
+    expect(calibrateStrength({ build, x, y, target: 0.7, range: [0, 1] }).tolerance).toBeCloseTo(Math.sqrt(0.21 / 200) / 2, 10);
     // Increasing parameter on a log scale: value = 1 - s maps to a strength falling with s.
     const inc = calibrateStrength({ build: (s) => build(1 - s / 10), x, y, target: 0.4, range: [0.01, 10], increasing: true, scale: 'log', tolerance: 0.01 });
     expect(inc.matched).toBe(true);
