@@ -92,7 +92,7 @@ export function claims(config: ReproduceConfig, cells: readonly CellResult[], ro
       : ' Athalye et al. (2018) report 9% accuracy at eps 0.015 and 0% at 0.031 on CIFAR-10 with EOT.';
     out.push(
       `**${label}.** ${g.map(shortComparison).join('; ')}. ` +
-        (g.some((r) => r.low > 0) ? `Part of the gain survives: ${verdict(g, sap.name, dense.name)}` : `No gain of SAP survives that the data can distinguish: ${verdict(g, sap.name, dense.name)}`) +
+        (g.some((r) => r.low > 0) ? `A gain survives only where its interval excludes 0: ${verdict(g, sap.name, dense.name)}` : `No gain of SAP survives that the data can distinguish: ${verdict(g, sap.name, dense.name)}`) +
         cite,
     );
   }
