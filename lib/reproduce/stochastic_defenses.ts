@@ -134,7 +134,8 @@ function attacksFor(eot: number, mcSamples: number, stochastic: string[], bpda: 
  * on 500 held-out images, under the paper's attack (FGSM with an 8-sample Monte-Carlo gradient),
  * PGD-10 (dense and the deterministic DWP), PGD-10 with EOT-2 (every stochastic defense) and
  * BPDA with EOT-2 (where the backward differs), at eps 0.1, on 100 test images (95% Wilson
- * intervals about ±6 to ±10 points; about an hour on a loaded 2-core machine).
+ * intervals about ±4 to ±9 points), plus the checklist's attacks on SAP-100. About 7 minutes on
+ * the shared 2-core machine (load ~5): 4 of calibration, 3 of grid.
  */
 export function baselinesPreset(): ReproduceConfig {
   const match = (name: string, kind: BaselineKind): DefenseSpec => ({ name, kind, matchTo: 'SAP-100' });
@@ -171,7 +172,8 @@ export function baselinesPreset(): ReproduceConfig {
  * `--preset adversarial-training`: the dense CNN, the FGSM-trained (the paper's recipe) and the
  * PGD-trained CNN, each as is and with SAP-100, under the paper's attack (FGSM-MC, 8 samples),
  * PGD-10 on the deterministic models, PGD-10 with EOT-2 and BPDA with EOT-2 on the SAP ones,
- * at eps 0.05 and 0.1, on 100 test images.
+ * at eps 0.05 and 0.1, on 100 test images, plus the checklist's attacks on the SAP rows. About 6
+ * minutes on the shared 2-core machine (load ~5).
  */
 export function adversarialTrainingPreset(): ReproduceConfig {
   const defenses: DefenseSpec[] = [];
