@@ -1,22 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../lib/cli/main';
+import { runCli as run } from './run_cli';
 import { checkAdversarialFlags, splitHeldOut } from '../../lib/cli/adversarial_flags';
-
-async function run(argv: string[]) {
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await main(argv), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('saplab train --adversarial', () => {
   it('bad values exit with 2, name the flag, and write nothing', async () => {

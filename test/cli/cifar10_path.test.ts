@@ -1,23 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../lib/cli/main';
+import { runCli as cli } from './run_cli';
 import { cifarArchive, writeCifarFolder } from '../data/generated';
 import { slow } from '../helpers';
-
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), err: err.join(''), out: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
 
 describe("the paper's CIFAR-10 path on generated CIFAR-format files", () => {
   // CI runs dense and SAP-100 under the paper's FGSM on 8 images (about a minute on 2 cores); SAPLAB_SLOW=1 runs the whole

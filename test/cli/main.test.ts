@@ -1,19 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../lib/cli/main';
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from './run_cli';
 
 describe('saplab CLI', () => {
   it('prints usage; unknown commands and flags exit with 2', async () => {

@@ -1,21 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../lib/cli/main';
-
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), err: err.join(''), out: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
+import { runCli as cli } from './run_cli';
 
 describe('saplab rl train', () => {
   it('trains, evaluates and saves the agent with its learning curve', async () => {

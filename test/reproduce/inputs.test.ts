@@ -1,24 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../lib/cli/main';
+import { runCli as cli } from '../cli/run_cli';
 import { loadEvaluationInputs, modelLabel, MODEL_INPUT_DEFAULTS, saveModel, loadFashionMnist, accuracy } from 'saplab';
 import { noReluModel, threeReluModel } from '../models/user_models';
-
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), err: err.join(''), out: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
-}
 
 describe('a user model through --model', () => {
   it('three ReLU spellings, [0, 255] inputs, softmax output: same accuracy as the model called directly, SAP at all three', async () => {

@@ -1,10 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runReproduce } from '../../lib/reproduce/run';
 import { buildConfig, ReproduceConfig } from '../../lib/reproduce/config';
-import { main } from '../../lib/cli/main';
+import { runCli as cli } from '../cli/run_cli';
 import { readResults } from 'saplab';
 import type { ComparisonRow } from '../../lib/reproduce/comparisons';
 import type { CheckResult } from '../../lib/reproduce/checks';
@@ -24,19 +24,6 @@ function tiny(): ReproduceConfig {
       { name: 'PGD-EOT', method: 'pgd', steps: 2, eotSamples: 2 },
     ],
   });
-}
-
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), err: err.join(''), out: out.join('') };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
 }
 
 describe('reproduce', () => {
