@@ -4,7 +4,18 @@
  * activation noise) sit at the same places as SAP (`withSap` does the same walk for `SapLayer`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { endsInRelu } from './with_sap';
+
+/** `true` for layers whose output is a ReLU: a ReLU layer, an Activation('relu'), or a layer
+ * with `activation: 'relu'` (e.g. conv2d or dense with a fused ReLU). */
+export function endsInRelu(layer: tf.layers.Layer): boolean {
+  const cls = layer.getClassName();
+  if (cls === 'ReLU') {
+    const cfg = layer.getConfig() as { maxValue?: number | null };
+    return cfg.maxValue == null;
+  }
+  const cfg = layer.getConfig() as { activation?: unknown };
+  return cfg.activation === 'relu';
+}
 
 interface NodeLike {
   inputTensors: tf.SymbolicTensor[];
@@ -20,9 +31,15 @@ export interface AfterRelu<L extends tf.layers.Layer> {
 
 /**
  * `model` with `make(site, index)` applied after each ReLU output (`site` is the ReLU layer's
- * name, `index` counts inserted layers). Throws if the model has no ReLU.
+ * name, `index` counts inserted layers). The rebuilt model is named `<model>_<name>`. Throws if the
+ * model has no ReLU, naming `purpose` (default: the activation baselines).
  */
-export function insertAfterRelu<L extends tf.layers.Layer>(model: tf.LayersModel, make: (site: string, index: number) => L, name: string): AfterRelu<L> {
+export function insertAfterRelu<L extends tf.layers.Layer>(
+  model: tf.LayersModel,
+  make: (site: string, index: number) => L,
+  name: string,
+  purpose = 'the activation baselines act after ReLUs',
+): AfterRelu<L> {
   if (!(model instanceof tf.LayersModel)) throw new Error('expected a tf.LayersModel');
   const map = new Map<number, tf.SymbolicTensor>();
   const inputs = model.inputs.map((t) => tf.input({ shape: t.shape.slice(1) as number[], dtype: t.dtype }));
@@ -52,6 +69,6 @@ export function insertAfterRelu<L extends tf.layers.Layer>(model: tf.LayersModel
     if (!o) throw new Error(`could not rebuild the graph up to output ${t.name}`);
     return o;
   });
-  if (layers.length === 0) throw new Error(`no ReLU in model ${model.name}: the activation baselines act after ReLUs`);
+  if (layers.length === 0) throw new Error(`no ReLU in model ${model.name}: ${purpose}`);
   return { net: tf.model({ inputs, outputs, name: `${model.name}_${name}` }), layers, sites };
 }

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, deriveSeed } from '../seed';
 import type { Model } from '../models/model';
-import { SapLayer, SapLayerArgs } from './sap_layer';
+import { SapLayer } from './sap_layer';
+import { insertAfterRelu } from './relu_sites';
 import type { SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
@@ -40,22 +41,7 @@ export type SapModel = Model & {
   reseed: (seed: number) => void;
 };
 
-/** `true` for layers whose output is a ReLU: a ReLU layer, an Activation('relu'), or a layer
- * with `activation: 'relu'` (e.g. conv2d or dense with a fused ReLU). */
-export function endsInRelu(layer: tf.layers.Layer): boolean {
-  const cls = layer.getClassName();
-  if (cls === 'ReLU') {
-    const cfg = layer.getConfig() as { maxValue?: number | null };
-    return cfg.maxValue == null;
-  }
-  const cfg = layer.getConfig() as { activation?: unknown };
-  return cfg.activation === 'relu';
-}
-
-interface NodeLike {
-  inputTensors: tf.SymbolicTensor[];
-  outputTensors: tf.SymbolicTensor[];
-}
+export { endsInRelu } from './relu_sites';
 
 /** Wraps a pretrained model with SAP after every ReLU. */
 export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): SapModel {
@@ -67,46 +53,22 @@ export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): Sa
   for (const name of Object.keys(perLayer)) {
     if (!layerNames.has(name)) throw new Error(`perLayer names a layer the model does not have: ${name}`);
   }
-  const map = new Map<number, tf.SymbolicTensor>();
-  const inputs = model.inputs.map((t) => tf.input({ shape: t.shape.slice(1) as number[], dtype: t.dtype }));
-  model.inputs.forEach((t, i) => map.set(t.id, inputs[i]));
-  const sapLayers: SapLayer[] = [];
-  const sites: string[] = [];
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const nodes = [...(layer.inboundNodes as unknown as NodeLike[])];
-    for (const node of nodes) {
-      if (!node.inputTensors.every((t) => map.has(t.id))) continue; // a node of another graph
-      const ins = node.inputTensors.map((t) => map.get(t.id)!);
-      const out = layer.apply(ins.length === 1 ? ins[0] : ins) as tf.SymbolicTensor | tf.SymbolicTensor[];
-      let outs = Array.isArray(out) ? out : [out];
-      if (endsInRelu(layer)) {
-        const args: SapLayerArgs = {
-          sampleFraction: perLayer[layer.name] ?? options.sampleFraction ?? 1,
-          gradient: options.gradient ?? 'mask',
-          mode: options.mode ?? 'exact',
-          ...(options.sampler ? { sampler: options.sampler } : {}),
-          kind,
-          seed: deriveSeed(seed, 'sap', sapLayers.length),
-          name: `${kind === 'sap' ? 'sap' : 'random_prune'}_after_${layer.name}_${sapLayers.length}`,
-        };
-        outs = outs.map((o) => {
-          const s = new SapLayer(args);
-          sapLayers.push(s);
-          return s.apply(o) as tf.SymbolicTensor;
-        });
-        sites.push(layer.name);
-      }
-      node.outputTensors.forEach((t, i) => map.set(t.id, outs[i]));
-    }
-  }
-  const outputs = model.outputs.map((t) => {
-    const o = map.get(t.id);
-    if (!o) throw new Error(`withSap could not rebuild the graph up to output ${t.name}`);
-    return o;
-  });
-  if (sapLayers.length === 0) throw new Error(`withSap found no ReLU in model ${model.name}: SAP acts after ReLUs`);
-  const net = tf.model({ inputs, outputs, name: `${model.name}_${kind === 'sap' ? 'sap' : 'random_prune'}` });
+  const prefix = kind === 'sap' ? 'sap' : 'random_prune';
+  const { net, layers: sapLayers, sites } = insertAfterRelu(
+    model,
+    (site, index) =>
+      new SapLayer({
+        sampleFraction: perLayer[site] ?? options.sampleFraction ?? 1,
+        gradient: options.gradient ?? 'mask',
+        mode: options.mode ?? 'exact',
+        ...(options.sampler ? { sampler: options.sampler } : {}),
+        kind,
+        seed: deriveSeed(seed, 'sap', index),
+        name: `${prefix}_after_${site}_${index}`,
+      }),
+    prefix,
+    'SAP acts after ReLUs',
+  );
   const fn = ((x: tf.Tensor4D) => net.apply(x, { training: false }) as tf.Tensor2D) as SapModel;
   fn.stochastic = true;
   fn.independentRows = true;
