@@ -99,6 +99,17 @@ export class Rng {
     return out;
   }
 
+  /** The generator's state (four 32-bit words), e.g. to continue the same stream in another thread. */
+  getState(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** Sets the state returned by `getState` (the stream continues from there). */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || state.some((v) => !Number.isInteger(v))) throw new Error(`Rng state must be four integers, got ${JSON.stringify(state)}`);
+    [this.a, this.b, this.c, this.d] = state.map((v) => v | 0);
+  }
+
   /** Uniform float in `[0, 1)` with 32 random bits. */
   next(): number {
     return this.nextUint32() / 4294967296;

@@ -82,3 +82,16 @@ describe('Rng', () => {
     expect(Array.from(permutation(1000, 2))).not.toEqual(Array.from(p));
   });
 });
+
+describe('Rng state', () => {
+  it('continues the same stream from a saved state, in another generator', () => {
+    const a = new Rng(5);
+    a.nextUint32();
+    const state = a.getState();
+    const next = [a.nextUint32(), a.nextUint32(), a.nextUint32()];
+    const b = new Rng(99);
+    b.setState(state);
+    expect([b.nextUint32(), b.nextUint32(), b.nextUint32()]).toEqual(next);
+    expect(() => b.setState([1, 2, 3])).toThrow(/four integers/);
+  });
+});

@@ -36,6 +36,13 @@ export interface SapOptions {
    * the same distribution; they consume seeds differently, so masks differ between samplers.
    */
   sampler?: SapSampler;
+  /**
+   * Index of the first row of `h` in a larger batch (default 0). Only the WebAssembly sampler's
+   * masks are keyed by row (row `i` draws from the stream of row `rowOffset + i` of the call's
+   * seed), so that a slice of a batch gets the masks the whole batch would; any other sampler
+   * throws for a non-zero offset.
+   */
+  rowOffset?: number;
 }
 
 /** The exact SAP samplers (see `SapOptions.sampler`). */
@@ -90,22 +97,35 @@ function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.
   return op(h);
 }
 
+/** The exact sampler `choice` stands for on the active backend (`'auto'` resolved). */
+export function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
+  if (choice !== 'auto') return choice;
+  const backend = tf.getBackend();
+  return backend === 'wasm' ? 'wasm' : backend === 'cpu' ? 'javascript' : 'tensor-ops';
+}
+
+function checkNoRowOffset(rowOffset: number, what: string): void {
+  if (!Number.isInteger(rowOffset) || rowOffset < 0) throw new Error(`rowOffset must be a non-negative integer, got ${rowOffset}`);
+  if (rowOffset !== 0) throw new Error(`rowOffset ${rowOffset}: ${what} does not key its masks by row (only the wasm sampler of exact SAP does)`);
+}
+
 /**
  * The exact sampler to use: the WebAssembly kernel on wasm (activations never leave the wasm
  * heap), tensor ops on the native backends (nothing leaves the device); `undefined` means the
  * JavaScript sampler (cpu).
  */
-function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: SapSampler): Sampler | undefined {
+function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: SapSampler, rowOffset: number): Sampler | undefined {
   if (h.size === 0) return undefined;
   const backend = tf.getBackend();
-  const which = choice === 'auto' ? (backend === 'wasm' ? 'wasm' : backend === 'cpu' ? 'javascript' : 'tensor-ops') : choice;
+  const which = resolveSampler(choice);
   const r = drawCount(sampleFraction, h.size / h.shape[0]);
   if (which === 'wasm') {
     if (!wasmSapSamplerActive()) throw new Error(`the wasm SAP sampler needs the wasm backend (active: ${backend})`);
     const seedLo = rng.nextUint32();
     const seedHi = rng.nextUint32();
-    return (x) => wasmSapExact(x, { r, seedLo, seedHi });
+    return (x) => wasmSapExact(x, { r, seedLo, seedHi, rowOffset });
   }
+  checkNoRowOffset(rowOffset, `the ${which} sampler`);
   if (which === 'tensor-ops') {
     const seed = rng.seed();
     return (x) => tensorSapExact(x, r, seed);
@@ -126,10 +146,12 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   if (mode !== 'exact' && mode !== 'poisson') throw new Error(`mode must be 'exact' or 'poisson', got ${JSON.stringify(mode)}`);
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
   const gradient = options.gradient ?? 'mask';
+  const rowOffset = options.rowOffset ?? 0;
   if (mode === 'exact') {
-    const fast = exactSampler(h, sampleFraction, rng, options.sampler ?? 'auto');
+    const fast = exactSampler(h, sampleFraction, rng, options.sampler ?? 'auto', rowOffset);
     if (fast) return applySampler(h, gradient, fast);
   }
+  if (h.size > 0) checkNoRowOffset(rowOffset, mode === 'poisson' ? 'the Poisson mode' : 'the JavaScript sampler');
   return applySampler(h, gradient, jsSampler((v, rows, n, out) => {
     sapMultipliers(v, rows, n, { sampleFraction, mode }, rng, out);
   }));
@@ -144,6 +166,7 @@ export function randomPrune(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   checkInput(h, 'randomPrune');
   const sampleFraction = options.sampleFraction ?? 1;
   checkSampleFraction(sampleFraction);
+  checkNoRowOffset(options.rowOffset ?? 0, 'random pruning');
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
   return applySampler(h, options.gradient ?? 'mask', jsSampler((v, rows, n, out) => {
     randomPruneMultipliers(v, rows, n, sampleFraction, rng, out);
