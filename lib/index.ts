@@ -50,6 +50,8 @@ export * from './report/export';
 export * from './report/show';
 export * from './parallel/batch_workers';
 export * from './parallel/worker_count';
+export { StochasticWorkers, predictProbsParallel, lossGradientParallel } from './parallel/stochastic_workers';
+export type { StochasticWorkersOptions, PredictProbsParallelOptions, LossGradientParallelOptions } from './parallel/stochastic_workers';
 export { runBench, formatBench, timeRuns, meanCrossEntropyInputGradient, WORKLOADS } from './bench/bench';
 export { measureThroughput } from './bench/throughput';
 export type { ThroughputOptions, ThroughputReport, ThroughputRun } from './bench/throughput';

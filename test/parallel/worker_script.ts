@@ -1,4 +1,4 @@
-/** Compiles worker entries (lib/parallel/batch_worker.ts, lib/reproduce/cell_worker.ts) for tests; the package ships them compiled in dist/. */
+/** Compiles worker entries (lib/parallel/batch_worker.ts and stochastic_worker.ts, lib/reproduce/cell_worker.ts) for tests; the package ships them compiled in dist/. */
 import * as path from 'path';
 import { buildSync } from 'esbuild';
 
@@ -18,4 +18,9 @@ export function compileBatchWorker(): string {
 /** The reproduce cell worker entry bundled from the current sources. */
 export function compileCellWorker(): string {
   return compile(['lib', 'reproduce', 'cell_worker.ts'], 'cell_worker');
+}
+
+/** The `StochasticWorkers` worker entry bundled from the current sources. */
+export function compileStochasticWorker(): string {
+  return compile(['lib', 'parallel', 'stochastic_worker.ts'], 'stochastic_worker');
 }
