@@ -9,7 +9,7 @@ const { execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
 const MODULES = [{ source: 'assembly/sap_sampler.ts', out: 'lib/backend/sap_sampler_wasm.ts', name: 'SAP_SAMPLER_WASM' }];
-const ASC_FLAGS = ['--runtime', 'stub', '--importMemory', '--noExportMemory', '-O3', '--use', 'abort=', '--initialMemory', '0'];
+const ASC_FLAGS = ['--runtime', 'stub', '--importMemory', '--noExportMemory', '--enable', 'simd', '-O3', '--use', 'abort=', '--initialMemory', '0'];
 
 /** Section ids present in a wasm binary (the module must not carry data: it uses another module's memory). */
 function sectionIds(bytes) {

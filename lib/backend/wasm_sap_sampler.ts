@@ -29,7 +29,7 @@ export interface SapExactAttrs {
 }
 
 interface SamplerExports {
-  sapExact(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, cdf: number, guide: number, kept: number): number;
+  sapExact(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, cdf: number, guide: number, idx: number, kept: number): number;
   keepProbability(p: number, r: number): number;
 }
 
@@ -70,14 +70,14 @@ function instanceFor(backend: BackendWasm): Instance {
 }
 
 /**
- * Scratch for rows of up to `scratchUnits` units: cdf (8 bytes a unit), guide (8), kept flags (1,
- * zero between calls). The layout depends on the allocated size only, so the kept flags stay at
- * the same place (and zero) whatever the row length of the next call.
+ * Scratch for rows of up to `scratchUnits` units: cdf (8 bytes a unit), guide (8), indices of the
+ * non-zero units (4), kept flags (1, zero between calls). The layout depends on the allocated size
+ * only, so the kept flags stay at the same place (and zero) whatever the row length of the next call.
  */
-function scratchFor(inst: Instance, n: number): { cdf: number; guide: number; kept: number } {
+function scratchFor(inst: Instance, n: number): { cdf: number; guide: number; idx: number; kept: number } {
   if (inst.scratchUnits < n) {
     if (inst.scratch) inst.heap._free(inst.scratch);
-    const bytes = 17 * n + 16;
+    const bytes = 21 * n + 16;
     inst.scratch = inst.heap._malloc(bytes);
     if (!inst.scratch) throw new Error(`SAP sampler: cannot allocate ${bytes} bytes on the wasm heap`);
     inst.scratchUnits = n;
@@ -85,7 +85,7 @@ function scratchFor(inst: Instance, n: number): { cdf: number; guide: number; ke
   }
   const units = inst.scratchUnits;
   const cdf = (inst.scratch + 7) & ~7;
-  return { cdf, guide: cdf + 8 * units, kept: cdf + 16 * units };
+  return { cdf, guide: cdf + 8 * units, idx: cdf + 16 * units, kept: cdf + 20 * units };
 }
 
 function offsetOf(backend: BackendWasm, info: tf.TensorInfo): number {
@@ -108,7 +108,7 @@ function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   try {
     const s = scratchFor(inst, n);
     // Offsets are read after every allocation (an allocation may grow the heap, not move tensors).
-    result = inst.exports.sapExact(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf, s.guide, s.kept);
+    result = inst.exports.sapExact(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf, s.guide, s.idx, s.kept);
   } catch (e) {
     backend.disposeData(y.dataId);
     backend.disposeData(m.dataId);
@@ -128,9 +128,12 @@ export function registerWasmSapSampler(): void {
   tf.registerKernel({ kernelName: SAP_EXACT_KERNEL, backendName: 'wasm', kernelFunc: sapExactKernel as unknown as tf.KernelFunc });
 }
 
-/** Whether the active backend can run `SaplabSapExact` (registering it on wasm). */
+/**
+ * Whether the active backend can run `SaplabSapExact` (registering it on wasm): the wasm backend
+ * on a runtime with WebAssembly SIMD (the module uses it; Node 16.4 and later have it).
+ */
 export function wasmSapSamplerActive(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
+  if (tf.getBackend() !== 'wasm' || !tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) return false;
   registerWasmSapSampler();
   return true;
 }

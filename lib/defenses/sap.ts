@@ -31,7 +31,7 @@ export interface SapOptions {
   /** A generator to draw from instead of `seed` (used by layers that own a stream). */
   rng?: Rng;
   /**
-   * Which exact sampler: `'auto'` (default: the WebAssembly kernel on wasm, JavaScript on cpu,
+   * Which exact sampler: `'auto'` (default: the WebAssembly kernel on wasm with SIMD, JavaScript on cpu,
    * tensor ops on every other backend), `'wasm'`, `'javascript'` or `'tensor-ops'`. All draw from
    * the same distribution; they consume seeds differently, so masks differ between samplers.
    */
@@ -101,7 +101,8 @@ function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.
 export function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
   if (choice !== 'auto') return choice;
   const backend = tf.getBackend();
-  return backend === 'wasm' ? 'wasm' : backend === 'cpu' ? 'javascript' : 'tensor-ops';
+  if (backend === 'wasm') return wasmSapSamplerActive() ? 'wasm' : 'javascript';
+  return backend === 'cpu' ? 'javascript' : 'tensor-ops';
 }
 
 function checkNoRowOffset(rowOffset: number, what: string): void {
@@ -120,7 +121,7 @@ function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: Sa
   const which = resolveSampler(choice);
   const r = drawCount(sampleFraction, h.size / h.shape[0]);
   if (which === 'wasm') {
-    if (!wasmSapSamplerActive()) throw new Error(`the wasm SAP sampler needs the wasm backend (active: ${backend})`);
+    if (!wasmSapSamplerActive()) throw new Error(`the wasm SAP sampler needs the wasm backend with WebAssembly SIMD (active: ${backend})`);
     const seedLo = rng.nextUint32();
     const seedHi = rng.nextUint32();
     return (x) => wasmSapExact(x, { r, seedLo, seedHi, rowOffset });

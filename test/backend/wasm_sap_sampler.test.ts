@@ -19,6 +19,49 @@ function activations(rows: number, n: number, seed: number): Float32Array {
   return h;
 }
 
+
+// A plain reference of the kernel's draws: the same SplitMix64 stream per row, the same mass
+// positions t = u * sum / 2^32, and the unit found by binary search of the cumulative sums over
+// all units (no guide table, no compaction). The kernel must keep exactly these units.
+const MASK64 = (1n << 64n) - 1n;
+const GOLDEN = 0x9e3779b97f4a7c15n;
+function mix64(z: bigint): bigint {
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+function referenceKept(h: Float32Array, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset = 0): Set<number>[] {
+  const seed = (BigInt(seedHi) << 32n) | BigInt(seedLo);
+  const out: Set<number>[] = [];
+  for (let row = 0; row < rows; row++) {
+    const cdf = new Float64Array(n);
+    let sum = 0;
+    for (let j = 0; j < n; j++) cdf[j] = sum += Math.abs(h[row * n + j]);
+    const kept = new Set<number>();
+    out.push(kept);
+    if (sum === 0) continue;
+    const scale = sum * 2 ** -32;
+    const unitAt = (t: number) => {
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let state = mix64((seed + GOLDEN * BigInt(row + rowOffset + 1)) & MASK64);
+    for (let d = 0; d < r; d += 2) {
+      state = (state + GOLDEN) & MASK64;
+      const z = mix64(state);
+      kept.add(unitAt(Number(z & 0xffffffffn) * scale));
+      if (d + 1 < r) kept.add(unitAt(Number(z >> 32n) * scale));
+    }
+  }
+  return out;
+}
+
 describe('wasm SAP sampler kernel', () => {
   it('computes keep probabilities like the JavaScript formula (relative error < 1e-9)', async () => {
     await useWasm();
@@ -59,6 +102,36 @@ describe('wasm SAP sampler kernel', () => {
       expect(kept).toBeLessThanOrEqual(r);
     }
     tf.dispose([x, y, m]);
+  });
+
+  it('keeps exactly the units of a plain inversion of the same random stream (runs of zeros, one non-zero unit, r odd and above n)', async () => {
+    await useWasm();
+    const before = liveCounts();
+    const n = 301;
+    const h = activations(6, n, 11);
+    h.fill(0, 40, 140); // a long run of zeros in row 0
+    h.fill(0, n, 2 * n); // row 1: a single non-zero unit
+    h[n + 77] = 0.5;
+    for (let j = 2 * n; j < 3 * n; j++) h[j] = j % 3 === 0 ? 1e-30 : h[j]; // row 2: tiny masses beside large ones
+    for (const r of [1, 7, n, 3 * n + 1]) {
+      const x = tf.tensor2d(h, [6, n]);
+      const [y, m] = wasmSapExact(x, { r, seedLo: 0x9abcdef0, seedHi: 0x12345678, rowOffset: 3 });
+      const mv = m.dataSync();
+      const want = referenceKept(h, 6, n, r, 0x9abcdef0, 0x12345678, 3);
+      for (let row = 0; row < 6; row++) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += Math.abs(h[row * n + j]);
+        const got = new Set<number>();
+        for (let j = 0; j < n; j++) if (mv[row * n + j] !== 0) got.add(j);
+        expect([...got].sort((a, b) => a - b)).toEqual([...want[row]].sort((a, b) => a - b));
+        for (const j of got) {
+          const q = keepProbability(Math.abs(h[row * n + j]) / sum, r);
+          expect(Math.abs(mv[row * n + j] * q - 1)).toBeLessThan(1e-6);
+        }
+      }
+      tf.dispose([x, y, m]);
+    }
+    expect(liveCounts()).toEqual(before);
   });
 
   it('gives every row its own stream: a batch split with rowOffset equals the whole batch', async () => {
