@@ -54,6 +54,8 @@ export { StochasticWorkers, predictProbsParallel, lossGradientParallel } from '.
 export type { StochasticWorkersOptions, PredictProbsParallelOptions, LossGradientParallelOptions } from './parallel/stochastic_workers';
 export { runBench, formatBench, timeRuns, meanCrossEntropyInputGradient, WORKLOADS } from './bench/bench';
 export { measureThroughput } from './bench/throughput';
+export { measureSapPredictSplit } from './bench/sap_predict_split';
+export type { SapPredictSplitOptions, SapPredictSplitReport } from './bench/sap_predict_split';
 export type { ThroughputOptions, ThroughputReport, ThroughputRun } from './bench/throughput';
 export type { BenchOptions, BenchResult, BenchRow, BenchContext, WorkloadSpec, Timing, TorchReport, WorkerSplitReport } from './bench/bench';
 export * from './reproduce/config';

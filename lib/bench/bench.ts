@@ -28,6 +28,7 @@ import { BatchWorkers } from '../parallel/batch_workers';
 import { withSap } from '../defenses/with_sap';
 import { pgd } from '../attacks/pgd';
 import { measureThroughput, ThroughputOptions, ThroughputReport } from './throughput';
+import { measureSapPredictSplit, SapPredictSplitOptions, SapPredictSplitReport } from './sap_predict_split';
 
 /** What a workload can use. All tensors are owned by the benchmark. */
 export interface BenchContext {
@@ -168,6 +169,8 @@ export interface BenchOptions {
   workerSplit?: { workers: number; batch?: number; workerScript?: string };
   /** Also measure the default protocol's throughput (images/s, one thread and with workers). Default: not run. */
   throughput?: ThroughputOptions;
+  /** On wasm, also time SAP-100 `predictProbs` (256 images × 20 passes) on one thread and over workers. Default: not run. */
+  sapPredictSplit?: SapPredictSplitOptions;
 }
 
 /** Timings of one workload. */
@@ -239,6 +242,8 @@ export interface BenchResult {
   workerSplit: WorkerSplitReport | null;
   /** Images per second of the default protocol, when measured. */
   throughput: ThroughputReport | null;
+  /** SAP-100 `predictProbs` on one thread and over worker threads, when measured. */
+  sapPredictSplit: SapPredictSplitReport | null;
   /** Where the input gradient spends its time: kernels by total time in one profiled run. */
   profile: { workload: string; kernels: { name: string; ms: number; calls: number }[] } | null;
   torch: TorchReport;
@@ -506,6 +511,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       log(`timing a ${options.workerSplit.batch ?? 256}-example input gradient on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
       workerSplit = await measureWorkerSplit(net, options.workerSplit, repeats, warmup, seed);
     }
+    let sapPredictSplit: SapPredictSplitReport | null = null;
+    if (options.sapPredictSplit && options.sapPredictSplit.workers > 0 && onWasm) {
+      const o = options.sapPredictSplit;
+      log(`timing SAP-100 predictProbs of ${o.images ?? 256} images × ${o.samples ?? 20} passes on 1 thread and over the main thread + ${o.workers} worker(s)`);
+      sapPredictSplit = await measureSapPredictSplit(net, { seed, ...o });
+    }
     let throughput: ThroughputReport | null = null;
     if (options.throughput) throughput = await measureThroughput({ log, ...options.throughput });
     let torch: TorchReport = { available: false, reason: 'disabled (--no-torch)' };
@@ -545,6 +556,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       speedupOverStock,
       workerSplit,
       throughput,
+      sapPredictSplit,
       profile,
       torch,
     };
@@ -575,6 +587,14 @@ export function formatBench(r: BenchResult): string {
       '',
       `input gradient of ${w.batch} examples: 1 thread ${w.singleThread.medianMs.toFixed(1)} ms, main thread + ${w.workers} worker(s) ${w.split.medianMs.toFixed(1)} ms ` +
         `(${w.speedup.toFixed(2)}x; min ${w.singleThread.minMs.toFixed(1)} vs ${w.split.minMs.toFixed(1)} ms; results ${w.identical ? 'bit-identical' : 'DIFFER'})`,
+    );
+  }
+  if (r.sapPredictSplit) {
+    const s = r.sapPredictSplit;
+    lines.push(
+      '',
+      `SAP-100 predictProbs, ${s.images} images × ${s.samples} passes: 1 thread ${s.singleThread.medianMs.toFixed(0)} ms, main thread + ${s.workers} worker(s) ${s.split.medianMs.toFixed(0)} ms ` +
+        `(${s.speedup.toFixed(2)}x; workers started in ${s.startMs} ms; results ${s.identical ? 'bit-identical' : 'DIFFER'})`,
     );
   }
   const pgd10 = r.rows.find((x) => x.name === 'pgd10');

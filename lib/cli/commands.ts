@@ -11,6 +11,7 @@ import { loadModel, saveModel } from '../models/io';
 import type { Model } from '../models/model';
 import { withSap } from '../defenses/with_sap';
 import { predictProbs } from '../defenses/predict';
+import { StochasticWorkers } from '../parallel/stochastic_workers';
 import { accuracy } from '../metrics/accuracy';
 import { calibration } from '../metrics/calibration';
 import { Progress } from '../util/progress';
@@ -281,10 +282,17 @@ export const COMMANDS: Record<string, Command> = {
       random: { type: 'boolean', help: 'also evaluate uniform random pruning at the same fractions' },
       samples: { type: 'number', help: 'softmax passes averaged per SAP prediction', default: 100 },
       seed: { type: 'number', help: 'seed of the SAP masks', default: DEFAULT_SEED },
+      workers: { type: 'string', help: 'worker threads sharing the SAP passes with the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core on wasm); same numbers either way' },
       ...MODEL_INPUT_FLAGS,
       backend: backendFlag,
     },
     async (f) => {
+      let workers: number | 'auto' | undefined;
+      try {
+        workers = parseWorkers(f.workers, '--workers');
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       const fractions = f.sap === undefined ? [] : String(f.sap).split(',').map((v) => Number(v.trim()));
       if (fractions.some((v) => !(v > 0) || !Number.isFinite(v))) throw new UsageError(`--sap takes positive numbers, got ${JSON.stringify(f.sap)}`);
       if (!(Number.isInteger(f.samples) && f.samples >= 1)) throw new UsageError('--samples must be a positive integer');
@@ -300,16 +308,24 @@ export const COMMANDS: Record<string, Command> = {
       const inputs = await loadEvaluationInputs({ ...mi, n: f.n ?? 10000 }, { needsRelu: fractions.length > 0, nIsUpperBound: f.n === undefined });
       const { net, data: test } = inputs;
       process.stderr.write(`model ${mi.model}: ${describeConventions(inputs)}${fractions.length ? `; SAP after ${inputs.sites.join(', ')}` : ''}\n`);
-      const models: { label: string; model: Model }[] = [{ label: 'dense', model: inputs.wrap(net) }];
+      // SAP models are split over worker threads by rows (same numbers; random pruning and dense run here).
+      const models: { label: string; model: Model | tf.LayersModel }[] = [{ label: 'dense', model: net }];
       for (const fr of fractions) {
-        models.push({ label: `SAP r/N=${fr}`, model: inputs.wrap(withSap(net, { sampleFraction: fr, seed: f.seed })) });
-        if (f.random) models.push({ label: `random r/N=${fr}`, model: inputs.wrap(withSap(net, { sampleFraction: fr, seed: f.seed, kind: 'random' })) });
+        models.push({ label: `SAP r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed }) });
+        if (f.random) models.push({ label: `random r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed, kind: 'random' }) });
       }
       process.stdout.write(`| model | accuracy [95% Wilson] | ECE | NLL | Brier | passes | seconds |\n|---|---|---|---|---|---|---|\n`);
-      for (const { label, model } of models) {
+      for (const { label, model: raw } of models) {
+        const model = inputs.wrap(raw);
         const t0 = Date.now();
-        const bar = new Progress(label, 1);
-        const probs = predictProbs(model, test.x, { samples: f.samples, seed: f.seed, onProgress: bar.callback() });
+        const pool = model.stochastic ? await StochasticWorkers.start(raw, { workers, conventions: inputs.conventions, logOfOutput: inputs.logits.method === 'log' }) : undefined;
+        const bar = new Progress(pool?.workers ? `${label} (main thread + ${pool.workers} worker${pool.workers > 1 ? 's' : ''})` : label, 1);
+        let probs: tf.Tensor2D;
+        try {
+          probs = pool ? await pool.predictProbs(test.x, { samples: f.samples, seed: f.seed, onProgress: bar.callback() }) : predictProbs(model, test.x, { samples: f.samples, seed: f.seed, onProgress: bar.callback() });
+        } finally {
+          await pool?.close();
+        }
         bar.finish();
         const acc = accuracy(probs, test.y);
         const cal = calibration(probs, test.y);
@@ -333,7 +349,7 @@ export const COMMANDS: Record<string, Command> = {
       json: { type: 'string', help: 'write the results as JSON to this file', default: 'results/bench.json' },
       'no-torch': { type: 'boolean', help: 'do not run the PyTorch comparison' },
       'no-stock': { type: 'boolean', help: 'do not time the stock wasm kernels' },
-      workers: { type: 'number', help: 'wasm: also time a 256-example input gradient split over the main thread + N workers (0: skip)', default: 1 },
+      workers: { type: 'number', help: 'wasm: also time a 256-example input gradient and SAP-100 predictProbs (256 images × 20 passes) split over the main thread + N workers (0: skip)', default: 1 },
       'throughput-n': { type: 'number', help: 'images of the default-protocol throughput run, one thread and with worker threads (0: skip)', default: 16 },
       backend: backendFlag,
     },
@@ -346,6 +362,7 @@ export const COMMANDS: Record<string, Command> = {
         torch: !f['no-torch'],
         stock: !f['no-stock'],
         workerSplit: f.workers > 0 ? { workers: f.workers } : undefined,
+        sapPredictSplit: f.workers > 0 ? { workers: f.workers } : undefined,
         throughput: f['throughput-n'] > 0 ? { n: f['throughput-n'] } : undefined,
         log: (line) => process.stderr.write(`${line}\n`),
       });

@@ -67,7 +67,7 @@ export function probsSegments(lo: number, hi: number, batchSize: number): ProbsS
  * the summation order of `predictProbs`. Leaves the layers' `rowOffset` at 0 and their streams
  * wherever the last segment ended.
  */
-export function slicedProbs(m: SlicedModel, x: tf.Tensor4D, samples: number, segments: ProbsSegment[], states: StreamStates): tf.Tensor2D {
+export function slicedProbs(m: SlicedModel, x: tf.Tensor4D, samples: number, segments: ProbsSegment[], states: StreamStates, onSegment?: (done: number, total: number) => void): tf.Tensor2D {
   const parts: tf.Tensor2D[] = [];
   try {
     let at = 0;
@@ -86,6 +86,7 @@ export function slicedProbs(m: SlicedModel, x: tf.Tensor4D, samples: number, seg
         }),
       );
       at += seg.rows;
+      onSegment?.(parts.length, segments.length);
     }
     return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
   } finally {

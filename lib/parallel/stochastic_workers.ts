@@ -51,7 +51,7 @@ export interface StochasticWorkersOptions {
 }
 
 /** Options of `predictProbsParallel`: `predictProbs`' options and the pool's. */
-export type PredictProbsParallelOptions = Omit<PredictProbsOptions, 'onProgress'> & Omit<StochasticWorkersOptions, 'conventions' | 'logOfOutput'>;
+export type PredictProbsParallelOptions = PredictProbsOptions & Omit<StochasticWorkersOptions, 'conventions' | 'logOfOutput'>;
 
 /** Options of `lossGradientParallel`: `lossGradient`'s options and the pool's. */
 export type LossGradientParallelOptions = GradientOptions & Omit<StochasticWorkersOptions, 'conventions' | 'logOfOutput'>;
@@ -111,9 +111,10 @@ export class StochasticWorkers {
 
   /**
    * `predictProbs(model, x, options)` with the batch split over the threads: the same numbers,
-   * bit for bit, and the model's streams end in the same state. The caller owns the result.
+   * bit for bit, and the model's streams end in the same state. With workers, `onProgress`
+   * follows the main thread's slice (the workers' slices are as large). The caller owns the result.
    */
-  async predictProbs(x: tf.Tensor4D, options: Omit<PredictProbsOptions, 'onProgress'> = {}): Promise<tf.Tensor2D> {
+  async predictProbs(x: tf.Tensor4D, options: PredictProbsOptions = {}): Promise<tf.Tensor2D> {
     this.checkOpen();
     const samples = options.samples ?? 100;
     const batchSize = options.batchSize ?? 256;
@@ -125,7 +126,7 @@ export class StochasticWorkers {
     const states = streamStates(this.sap.sapLayers);
     const passes = Math.ceil(n / batchSize) * samples;
     return (await this.split(x, states, passes, {
-      main: (m, xs, lo, hi) => slicedProbs(m, xs, samples, probsSegments(lo, hi, batchSize), states),
+      main: (m, xs, lo, hi) => slicedProbs(m, xs, samples, probsSegments(lo, hi, batchSize), states, options.onProgress),
       task: (xs, shape, lo, hi) => ({ op: 'probs', x: xs, shape, samples, segments: probsSegments(lo, hi, batchSize), states }),
       collect: (first, replies, rows) => [joinRows(first as tf.Tensor2D, replies.map((r) => r.probs!), rows)],
     }))[0] as tf.Tensor2D;

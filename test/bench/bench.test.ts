@@ -30,6 +30,7 @@ function expectWellFormed(r: BenchResult, stock: boolean) {
   expect(r.profile?.kernels.length).toBeGreaterThan(0);
   expect(r.workerSplit).toBeNull();
   expect(r.throughput).toBeNull();
+  expect(r.sapPredictSplit).toBeNull();
   expect(JSON.parse(JSON.stringify(r))).toEqual(r);
 }
 
