@@ -75,13 +75,13 @@ export class SapLayer extends tf.layers.Layer {
 
   /**
    * `true` when the layer's masks are keyed by row, so that `rowOffset` and `skipPasses` reproduce
-   * the masks of a whole batch on a slice of it: exact SAP with the WebAssembly sampler (on the wasm
-   * backend), or an inactive layer (which draws nothing).
+   * the masks of a whole batch on a slice of it: exact SAP with the WebAssembly sampler (the wasm
+   * backend with SIMD), or an inactive layer (which draws nothing).
    */
   rowKeyed(): boolean {
     if (!this.active) return true;
     if (this.kind !== 'sap' || this.mode !== 'exact') return false;
-    return this.sampler === 'auto' ? tf.getBackend() === 'wasm' : this.sampler === 'wasm' && tf.getBackend() === 'wasm';
+    return resolveSampler(this.sampler) === 'wasm' && tf.getBackend() === 'wasm';
   }
 
   /**
