@@ -231,3 +231,76 @@ export function sapExact(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32
   }
   return keptTotal;
 }
+
+/**
+ * The uniform random-pruning baseline on `rows` rows of `n` float32 activations at `h`: every
+ * non-zero unit is kept with the same probability q = E[units SAP keeps] / (non-zero units)
+ * (E[units SAP keeps] = sum_j keepProbability(p_j, r), capped at q = 1) and scaled by 1/q; the
+ * rest get 0. Writes y = h * m at `y` and m at `m`. One uniform on 32 bits a unit from the row's
+ * own SplitMix64 stream (seeded as in sapExact), so a row split gives the same masks. Returns the
+ * number of kept units, or -(row + 1) when a row has a non-finite activation.
+ */
+export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32, seedLo: u32, seedHi: u32, rowOffset: i32): i32 {
+  const seed: u64 = (<u64>seedHi << 32) | <u64>seedLo;
+  const rf = <f64>r;
+  const rv = f64x2.splat(rf);
+  let keptTotal: i32 = 0;
+  for (let row: i32 = 0; row < rows; row++) {
+    const hb = h + (<usize>row * <usize>n << 2);
+    const yb = y + (<usize>row * <usize>n << 2);
+    const mb = m + (<usize>row * <usize>n << 2);
+    let sum: f64 = 0.0;
+    let nonZero: i32 = 0;
+    for (let j: i32 = 0; j < n; j++) {
+      const a = Math.abs(<f64>load<f32>(hb + (<usize>j << 2)));
+      sum += a;
+      nonZero += <i32>(a != 0.0);
+    }
+    if (!isFinite(sum)) return -(row + 1);
+    if (nonZero == 0) {
+      memory.fill(yb, 0, <usize>n << 2);
+      memory.fill(mb, 0, <usize>n << 2);
+      continue;
+    }
+    // Expected number of units SAP keeps (a zero unit adds exactly 0), two units at a time.
+    const inv = 1.0 / sum;
+    let expected = f64x2.splat(0.0);
+    let j: i32 = 0;
+    for (; j + 1 < n; j += 2) {
+      const p = f64x2.mul(f64x2.replace_lane(f64x2.splat(Math.abs(<f64>load<f32>(hb + (<usize>j << 2)))), 1, Math.abs(<f64>load<f32>(hb + (<usize>(j + 1) << 2)))), f64x2.splat(inv));
+      const q = v128.any_true(f64x2.ge(p, f64x2.splat(1e-2)))
+        ? f64x2.replace_lane(f64x2.splat(keepProbability(f64x2.extract_lane(p, 0), rf)), 1, keepProbability(f64x2.extract_lane(p, 1), rf))
+        : keepProbabilitySmall(p, rv);
+      expected = f64x2.add(expected, q);
+    }
+    let expectedKept = f64x2.extract_lane(expected, 0) + f64x2.extract_lane(expected, 1);
+    if (j < n) expectedKept += keepProbability(Math.abs(<f64>load<f32>(hb + (<usize>j << 2))) * inv, rf);
+    const q = Math.min(1.0, expectedKept / <f64>nonZero);
+    const mult = <f32>(1.0 / q);
+    const threshold = q * 4294967296.0; // keep when u < q 2^32
+    let state: u64 = mix64(seed + GOLDEN * <u64>(row + rowOffset + 1));
+    let kept: i32 = 0;
+    for (let k: i32 = 0; k < n; k += 2) {
+      state += GOLDEN;
+      const z = mix64(state);
+      {
+        const v = load<f32>(hb + (<usize>k << 2));
+        const keep = (v != 0) & (<f64>(<u32>z) < threshold);
+        const mk = keep ? mult : <f32>0.0;
+        store<f32>(mb + (<usize>k << 2), mk);
+        store<f32>(yb + (<usize>k << 2), v * mk);
+        kept += <i32>keep;
+      }
+      if (k + 1 < n) {
+        const v = load<f32>(hb + (<usize>(k + 1) << 2));
+        const keep = (v != 0) & (<f64>(<u32>(z >> 32)) < threshold);
+        const mk = keep ? mult : <f32>0.0;
+        store<f32>(mb + (<usize>(k + 1) << 2), mk);
+        store<f32>(yb + (<usize>(k + 1) << 2), v * mk);
+        kept += <i32>keep;
+      }
+    }
+    keptTotal += kept;
+  }
+  return keptTotal;
+}

@@ -17,6 +17,14 @@ import { SAP_SAMPLER_WASM_BASE64 } from './sap_sampler_wasm';
 /** Name of the kernel (inputs `{ x }`, attrs `SapExactAttrs`, outputs `[y, m]`). */
 export const SAP_EXACT_KERNEL = 'SaplabSapExact';
 
+/**
+ * Name of the random-pruning kernel (inputs `{ x }`, attrs `SapExactAttrs`, outputs `[y, m]`):
+ * each non-zero unit kept with the probability that gives SAP's expected number of survivors,
+ * scaled by its inverse (`randomPruneMultipliers` in `lib/defenses/sampler.ts`), one uniform a
+ * unit from the same per-row streams as `SaplabSapExact`.
+ */
+export const RANDOM_PRUNE_KERNEL = 'SaplabRandomPrune';
+
 /** Attributes of `SaplabSapExact`. */
 export interface SapExactAttrs {
   /** Draws per row. */
@@ -30,6 +38,7 @@ export interface SapExactAttrs {
 
 interface SamplerExports {
   sapExact(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, cdf: number, guide: number, idx: number, kept: number): number;
+  randomPrune(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number): number;
   keepProbability(p: number, r: number): number;
 }
 
@@ -92,23 +101,25 @@ function offsetOf(backend: BackendWasm, info: tf.TensorInfo): number {
   return (backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(info.dataId).memoryOffset;
 }
 
-function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+/** The body shared by both kernels: outputs `[y, m]` shaped like `x`, filled by `run`. */
+function samplerKernel(
+  name: string,
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  run: (inst: Instance, backend: BackendWasm, x: tf.TensorInfo, y: tf.TensorInfo, m: tf.TensorInfo, rows: number, n: number) => number,
+  what: string,
+): tf.TensorInfo[] {
   const backend = args.backend as BackendWasm;
   const x = args.inputs.x as tf.TensorInfo;
-  const a = args.attrs as unknown as SapExactAttrs;
-  if (x.dtype !== 'float32') throw new Error(`${SAP_EXACT_KERNEL} expects float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new Error(`${name} expects float32, got ${x.dtype}`);
   const rows = x.shape[0];
   const size = x.shape.reduce((p, d) => p * d, 1);
   const n = rows === 0 ? 0 : size / rows;
   const y = backend.makeOutput(x.shape, 'float32');
   const m = backend.makeOutput(x.shape, 'float32');
   if (size === 0) return [y, m];
-  const inst = instanceFor(backend);
   let result: number;
   try {
-    const s = scratchFor(inst, n);
-    // Offsets are read after every allocation (an allocation may grow the heap, not move tensors).
-    result = inst.exports.sapExact(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf, s.guide, s.idx, s.kept);
+    result = run(instanceFor(backend), backend, x, y, m, rows, n);
   } catch (e) {
     backend.disposeData(y.dataId);
     backend.disposeData(m.dataId);
@@ -117,15 +128,31 @@ function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   if (result < 0) {
     backend.disposeData(y.dataId);
     backend.disposeData(m.dataId);
-    throw new Error(`SAP got a non-finite activation in example ${-result - 1}`);
+    throw new Error(`${what} got a non-finite activation in example ${-result - 1}`);
   }
   return [y, m];
 }
 
-/** Registers `SaplabSapExact` on the wasm backend (idempotent). */
+function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const a = args.attrs as unknown as SapExactAttrs;
+  return samplerKernel(SAP_EXACT_KERNEL, args, (inst, backend, x, y, m, rows, n) => {
+    const s = scratchFor(inst, n);
+    // Offsets are read after every allocation (an allocation may grow the heap, not move tensors).
+    return inst.exports.sapExact(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf, s.guide, s.idx, s.kept);
+  }, 'SAP');
+}
+
+function randomPruneKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const a = args.attrs as unknown as SapExactAttrs;
+  return samplerKernel(RANDOM_PRUNE_KERNEL, args, (inst, backend, x, y, m, rows, n) =>
+    inst.exports.randomPrune(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0),
+  'random pruning');
+}
+
+/** Registers `SaplabSapExact` and `SaplabRandomPrune` on the wasm backend (idempotent). */
 export function registerWasmSapSampler(): void {
-  if (tf.getKernel(SAP_EXACT_KERNEL, 'wasm')) return;
-  tf.registerKernel({ kernelName: SAP_EXACT_KERNEL, backendName: 'wasm', kernelFunc: sapExactKernel as unknown as tf.KernelFunc });
+  if (!tf.getKernel(SAP_EXACT_KERNEL, 'wasm')) tf.registerKernel({ kernelName: SAP_EXACT_KERNEL, backendName: 'wasm', kernelFunc: sapExactKernel as unknown as tf.KernelFunc });
+  if (!tf.getKernel(RANDOM_PRUNE_KERNEL, 'wasm')) tf.registerKernel({ kernelName: RANDOM_PRUNE_KERNEL, backendName: 'wasm', kernelFunc: randomPruneKernel as unknown as tf.KernelFunc });
 }
 
 /**
@@ -145,6 +172,17 @@ export function wasmSapSamplerActive(): boolean {
 export function wasmSapExact(x: tf.Tensor, attrs: SapExactAttrs): [tf.Tensor, tf.Tensor] {
   registerWasmSapSampler();
   const out = tf.engine().runKernel(SAP_EXACT_KERNEL, { x }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return [out[0], out[1]];
+}
+
+/**
+ * Random pruning of `x` (`[rows, ...]`, float32) on the wasm backend (`SaplabRandomPrune`, `r`
+ * the SAP draw count it matches): returns `[y, m]` with `y = x * m`. Throws on a non-finite
+ * activation.
+ */
+export function wasmRandomPrune(x: tf.Tensor, attrs: SapExactAttrs): [tf.Tensor, tf.Tensor] {
+  registerWasmSapSampler();
+  const out = tf.engine().runKernel(RANDOM_PRUNE_KERNEL, { x }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
   return [out[0], out[1]];
 }
 

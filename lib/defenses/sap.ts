@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
 import { drawCount, keepProbability, randomPruneMultipliers, sapMultipliers, SapMode } from './sampler';
-import { wasmSapExact, wasmSapSamplerActive } from '../backend/wasm_sap_sampler';
+import { wasmRandomPrune, wasmSapExact, wasmSapSamplerActive } from '../backend/wasm_sap_sampler';
 import { tensorSapExact } from './tensor_sampler';
 
 /** SAP's backward pass: `mask` (the operator's own) or `identity` (BPDA). */
@@ -105,9 +105,13 @@ export function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> 
   return backend === 'cpu' ? 'javascript' : 'tensor-ops';
 }
 
-function checkNoRowOffset(rowOffset: number, what: string): void {
+function checkRowOffset(rowOffset: number): void {
   if (!Number.isInteger(rowOffset) || rowOffset < 0) throw new Error(`rowOffset must be a non-negative integer, got ${rowOffset}`);
-  if (rowOffset !== 0) throw new Error(`rowOffset ${rowOffset}: ${what} does not key its masks by row (only the wasm sampler of exact SAP does)`);
+}
+
+function checkNoRowOffset(rowOffset: number, what: string): void {
+  checkRowOffset(rowOffset);
+  if (rowOffset !== 0) throw new Error(`rowOffset ${rowOffset}: ${what} does not key its masks by row (only the wasm samplers of exact SAP and random pruning do)`);
 }
 
 /**
@@ -161,14 +165,25 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
 /**
  * The uniform random-pruning baseline: keeps each unit with the same probability `q`, chosen so
  * that the expected number of survivors equals SAP's for the same `sampleFraction`, and scales
- * survivors by `1 / q`. Same options and backward passes as `sap` (`mode` is ignored).
+ * survivors by `1 / q`. Same options and backward passes as `sap` (`mode` is ignored). With the
+ * `'wasm'` sampler (the default on wasm with SIMD) a WebAssembly kernel draws the masks where the
+ * activations live, keyed by row like SAP's (so `rowOffset` works); otherwise JavaScript does.
  */
 export function randomPrune(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   checkInput(h, 'randomPrune');
   const sampleFraction = options.sampleFraction ?? 1;
   checkSampleFraction(sampleFraction);
-  checkNoRowOffset(options.rowOffset ?? 0, 'random pruning');
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
+  const rowOffset = options.rowOffset ?? 0;
+  if (h.size > 0 && resolveSampler(options.sampler ?? 'auto') === 'wasm') {
+    if (!wasmSapSamplerActive()) throw new Error(`the wasm sampler needs the wasm backend with WebAssembly SIMD (active: ${tf.getBackend()})`);
+    checkRowOffset(rowOffset);
+    const r = drawCount(sampleFraction, h.size / h.shape[0]);
+    const seedLo = rng.nextUint32();
+    const seedHi = rng.nextUint32();
+    return applySampler(h, options.gradient ?? 'mask', (x) => wasmRandomPrune(x, { r, seedLo, seedHi, rowOffset }));
+  }
+  if (h.size > 0) checkNoRowOffset(rowOffset, 'random pruning off the wasm sampler');
   return applySampler(h, options.gradient ?? 'mask', jsSampler((v, rows, n, out) => {
     randomPruneMultipliers(v, rows, n, sampleFraction, rng, out);
   }));

@@ -11,9 +11,10 @@
  * not part of the config: `rowOffset` (the first row of the next calls within the whole batch),
  * `skipPasses` (advance the stream as that many calls would) and the stream's state
  * (`streamState` / `setStreamState`). They reproduce the one-thread masks only with the WebAssembly
- * sampler of exact SAP (`rowKeyed()`): its masks are keyed by row, and each call consumes exactly
- * two 32-bit numbers of the stream. The JavaScript, Poisson, tensor-op and random-pruning samplers
- * draw rows one after another from the stream, so a row's mask depends on the rows before it.
+ * samplers of exact SAP and of random pruning (`rowKeyed()`): their masks are keyed by row, and
+ * each call consumes exactly two 32-bit numbers of the stream. The JavaScript, Poisson and
+ * tensor-op samplers draw rows one after another from the stream, so a row's mask depends on the
+ * rows before it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
@@ -75,12 +76,12 @@ export class SapLayer extends tf.layers.Layer {
 
   /**
    * `true` when the layer's masks are keyed by row, so that `rowOffset` and `skipPasses` reproduce
-   * the masks of a whole batch on a slice of it: exact SAP with the WebAssembly sampler (the wasm
-   * backend with SIMD), or an inactive layer (which draws nothing).
+   * the masks of a whole batch on a slice of it: exact SAP or random pruning with the WebAssembly
+   * sampler (the wasm backend with SIMD), or an inactive layer (which draws nothing).
    */
   rowKeyed(): boolean {
     if (!this.active) return true;
-    if (this.kind !== 'sap' || this.mode !== 'exact') return false;
+    if (this.kind === 'sap' && this.mode !== 'exact') return false;
     return resolveSampler(this.sampler) === 'wasm' && tf.getBackend() === 'wasm';
   }
 
@@ -90,7 +91,7 @@ export class SapLayer extends tf.layers.Layer {
    */
   skipPasses(passes: number): void {
     if (!Number.isInteger(passes) || passes < 0) throw new Error(`skipPasses expects a non-negative integer, got ${passes}`);
-    if (!this.rowKeyed()) throw new Error(`${this.name}: skipPasses needs the WebAssembly sampler of exact SAP (kind 'sap', mode 'exact', on the wasm backend); this layer uses ${this.kind === 'random' ? 'random pruning' : this.mode === 'poisson' ? 'the Poisson mode' : `the ${resolveSampler(this.sampler)} sampler`}, whose use of the stream depends on the data`);
+    if (!this.rowKeyed()) throw new Error(`${this.name}: skipPasses needs the WebAssembly sampler (exact SAP or random pruning, on the wasm backend with SIMD); this layer uses ${this.kind === 'sap' && this.mode === 'poisson' ? 'the Poisson mode' : `the ${resolveSampler(this.sampler)} sampler`}, whose use of the stream depends on the data`);
     if (!this.active) return;
     for (let i = 0; i < 2 * passes; i++) this.rng.nextUint32();
   }

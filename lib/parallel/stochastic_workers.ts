@@ -9,8 +9,8 @@
  * and the model's streams end where the one-thread call leaves them.
  *
  * Where it applies: models from `withSap` whose SAP layers are row-keyed (`model.rowKeyed()`:
- * exact SAP with the WebAssembly sampler, i.e. the wasm backend). Random pruning (`kind:
- * 'random'`), the Poisson mode and the JavaScript and tensor-op samplers draw rows one after
+ * exact SAP or random pruning with the WebAssembly sampler, i.e. the wasm backend with SIMD).
+ * The Poisson mode and the JavaScript and tensor-op samplers draw rows one after
  * another from one stream, so a slice cannot reproduce its rows' masks: such models, and any model
  * that is not a `withSap` model, run on the main thread (the one-thread function), whatever
  * `workers` says. An EOT gradient whose one-thread call batches several draws into one pass

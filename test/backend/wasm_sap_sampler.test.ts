@@ -3,7 +3,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, keepProbability, drawCount } from 'saplab';
-import { wasmSapExact, wasmKeepProbability } from '../../lib/backend/wasm_sap_sampler';
+import { wasmSapExact, wasmKeepProbability, wasmRandomPrune } from '../../lib/backend/wasm_sap_sampler';
 import { useWasm, liveCounts } from './backend_compare';
 import * as fs from 'fs';
 import { systemComponent } from '../helpers';
@@ -131,6 +131,71 @@ describe('wasm SAP sampler kernel', () => {
       }
       tf.dispose([x, y, m]);
     }
+    expect(liveCounts()).toEqual(before);
+  });
+
+  it('random pruning: every non-zero unit kept with probability q (SAP\'s expected survivors / non-zero units) and scaled by 1/q; rows keyed like SAP', async () => {
+    await useWasm();
+    const before = liveCounts();
+    const rows = 3;
+    const n = 41;
+    const h = activations(rows, n, 5);
+    h[0] = 40; // a dominant unit: SAP would always keep it, random pruning only with probability q
+    const x = tf.tensor2d(h, [rows, n]);
+    const r = n;
+    const calls = 2000;
+    const keeps = new Float64Array(rows * n);
+    for (let c = 0; c < calls; c++) {
+      const [y, m] = wasmRandomPrune(x, { r, seedLo: c, seedHi: 3 });
+      const mv = m.dataSync();
+      const yv = y.dataSync();
+      for (let i = 0; i < mv.length; i++) {
+        if (mv[i] !== 0) keeps[i]++;
+        expect(yv[i]).toBe(Math.fround(h[i] * mv[i]));
+      }
+      if (c === 0) {
+        for (let row = 0; row < rows; row++) {
+          let sum = 0;
+          let nonZero = 0;
+          for (let j = 0; j < n; j++) {
+            sum += Math.abs(h[row * n + j]);
+            if (h[row * n + j] !== 0) nonZero++;
+          }
+          let expected = 0;
+          for (let j = 0; j < n; j++) expected += keepProbability(Math.abs(h[row * n + j]) / sum, r);
+          const q = Math.min(1, expected / nonZero);
+          for (let j = 0; j < n; j++) if (mv[row * n + j] !== 0) expect(Math.abs(mv[row * n + j] * q - 1)).toBeLessThan(1e-6);
+        }
+      }
+      tf.dispose([y, m]);
+    }
+    for (let row = 0; row < rows; row++) {
+      let sum = 0;
+      let nonZero = 0;
+      for (let j = 0; j < n; j++) {
+        sum += Math.abs(h[row * n + j]);
+        if (h[row * n + j] !== 0) nonZero++;
+      }
+      let expected = 0;
+      for (let j = 0; j < n; j++) expected += keepProbability(Math.abs(h[row * n + j]) / sum, r);
+      const q = Math.min(1, expected / nonZero);
+      const se = Math.sqrt((q * (1 - q)) / calls);
+      for (let j = 0; j < n; j++) {
+        const f = keeps[row * n + j] / calls;
+        if (h[row * n + j] === 0) expect(f).toBe(0);
+        else expect(Math.abs(f - q)).toBeLessThan(5 * se);
+      }
+    }
+    expect(keeps[0] / calls).toBeLessThan(0.9);
+    // Row split: rows 1..2 with rowOffset 1 equal the whole batch's rows.
+    const [whole, wm] = wasmRandomPrune(x, { r, seedLo: 5, seedHi: 6 });
+    const part = tf.slice(x, [1, 0], [2, n]);
+    const [yp, mp] = wasmRandomPrune(part, { r, seedLo: 5, seedHi: 6, rowOffset: 1 });
+    expect(Array.from(yp.dataSync())).toEqual(Array.from(whole.dataSync()).slice(n));
+    tf.dispose([x, whole, wm, part, yp, mp]);
+    const bad = tf.tensor2d([1, 2, 1, NaN], [2, 2]);
+    expect(() => wasmRandomPrune(bad, { r: 2, seedLo: 1, seedHi: 1 })).toThrow(/random pruning got a non-finite activation in example 1/);
+    bad.dispose();
     expect(liveCounts()).toEqual(before);
   });
 

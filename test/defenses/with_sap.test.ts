@@ -117,8 +117,10 @@ describe('withSap on a slice of a batch', () => {
     const p2 = part(xs);
     expect(Array.from(p2.dataSync())).toEqual(Array.from(tf.tidy(() => tf.slice(passes[2], [4, 0], [5, -1]).dataSync())));
     const random = withSap(net, { seed: 8, kind: 'random' });
-    expect(random.rowKeyed()).toBe(false);
-    expect(() => random.skipPasses(1)).toThrow(/random pruning/);
+    expect(random.rowKeyed()).toBe(true);
+    const js = withSap(net, { seed: 8, kind: 'random', sampler: 'javascript' });
+    expect(js.rowKeyed()).toBe(false);
+    expect(() => js.skipPasses(1)).toThrow(/javascript sampler/);
     expect(() => part.setRowOffset(-2)).toThrow(/non-negative/);
     tf.dispose([x, xs, p2, ...passes]);
     net.dispose();

@@ -89,9 +89,17 @@ describe('StochasticWorkers', () => {
     ref.dispose();
   });
 
-  it('runs on the main thread where slices cannot reproduce the masks: random pruning, batched draws', async () => {
-    const random = withSap(net, { seed: 6, kind: 'random' });
-    const pool = await StochasticWorkers.start(random, { workers: 2, workerScript: script });
+  it('random pruning on the wasm sampler splits too: bit-identical predictions', async () => {
+    const xs = tf.slice(x, [0, 0, 0, 0], [11, -1, -1, -1]) as tf.Tensor4D;
+    const ref = predictProbs(withSap(net, { seed: 8, kind: 'random' }), xs, { samples: 3, seed: 2 });
+    const p = await predictProbsParallel(withSap(net, { seed: 8, kind: 'random' }), xs, { samples: 3, seed: 2, workers: 1, workerScript: script });
+    expect(bits(p)).toEqual(bits(ref));
+    tf.dispose([xs, ref, p]);
+  });
+
+  it('runs on the main thread where slices cannot reproduce the masks: the JavaScript sampler, batched draws', async () => {
+    const js = withSap(net, { seed: 6, kind: 'random', sampler: 'javascript' });
+    const pool = await StochasticWorkers.start(js, { workers: 2, workerScript: script });
     expect(pool.workers).toBe(0);
     await pool.close();
     const xs = tf.slice(x, [0, 0, 0, 0], [8, -1, -1, -1]) as tf.Tensor4D;
