@@ -185,7 +185,7 @@ export class StochasticWorkers {
   /**
    * Cuts `x` into slices, posts all but the first to the workers, computes the first here, and
    * joins the results. Afterwards the model's streams are where the one-thread call leaves them:
-   * `states` advanced by `passes`. A failing worker closes the pool (no thread outlives it).
+   * `states` advanced by `passes`. A crashed worker closes the pool (no thread outlives it).
    */
   private async split(
     x: tf.Tensor4D,
@@ -222,13 +222,17 @@ export class StochasticWorkers {
       const x0 = tf.slice(x, [0, 0, 0, 0], [sizes[0], -1, -1, -1]);
       try {
         first = how.main({ model: this.local, layers: sap.sapLayers }, x0, 0, sizes[0]);
+      } catch (e) {
+        await settled; // the workers are free again when this call fails
+        throw e;
       } finally {
         x0.dispose();
       }
       const done = await settled;
       const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
       if (failed) {
-        await this.close();
+        // A crashed thread closes the pool (no thread outlives it); a task's error leaves it usable.
+        if (workers.some((wk) => wk.crashed)) await this.close();
         throw failed.reason;
       }
       return how.collect(first, done.map((d) => (d as PromiseFulfilledResult<StochasticResult>).value), sizes);

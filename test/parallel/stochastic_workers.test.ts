@@ -112,6 +112,29 @@ describe('StochasticWorkers', () => {
     ref.dispose();
   });
 
+  it('an error in the main thread’s or a worker’s slice rejects the call; the pool stays usable', async () => {
+    const sap = withSap(net, { seed: 1 });
+    const pool = await StochasticWorkers.start(sap, { workers: 1, workerScript: script });
+    try {
+      const bad = tf.tidy(() => tf.concat([tf.fill([1, 28, 28, 1], NaN), tf.slice(x, [0, 0, 0, 0], [5, -1, -1, -1])]) as tf.Tensor4D);
+      const before = tf.memory().numTensors;
+      await expect(pool.predictProbs(bad, { samples: 2 })).rejects.toThrow(/non-finite activation/);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(sap.sapLayers.every((l) => l.rowOffset === 0)).toBe(true);
+      // The same in a worker's slice: the error names the worker, the pool stays open.
+      const bad2 = tf.tidy(() => tf.reverse(bad, 0) as tf.Tensor4D);
+      await expect(pool.predictProbs(bad2, { samples: 2 })).rejects.toThrow(/stochastic worker 1 of 1 failed: .*non-finite activation/);
+      bad2.dispose();
+      const xs = tf.slice(x, [0, 0, 0, 0], [6, -1, -1, -1]) as tf.Tensor4D;
+      const ref = predictProbs(withSap(net, { seed: 1 }), xs, { samples: 2, seed: 3 });
+      const p = await pool.predictProbs(xs, { samples: 2, seed: 3 });
+      expect(bits(p)).toEqual(bits(ref));
+      tf.dispose([bad, xs, ref, p]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a crashed worker rejects the call with a message naming it, and leaves no thread running', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stochastic-crash-'));
     const crash = path.join(tmp, 'crash.js');
