@@ -308,7 +308,7 @@ export const COMMANDS: Record<string, Command> = {
       const inputs = await loadEvaluationInputs({ ...mi, n: f.n ?? 10000 }, { needsRelu: fractions.length > 0, nIsUpperBound: f.n === undefined });
       const { net, data: test } = inputs;
       process.stderr.write(`model ${mi.model}: ${describeConventions(inputs)}${fractions.length ? `; SAP after ${inputs.sites.join(', ')}` : ''}\n`);
-      // SAP models are split over worker threads by rows (same numbers; random pruning and dense run here).
+      // SAP and random-pruning models are split over worker threads by rows (same numbers; dense runs here).
       const models: { label: string; model: Model | tf.LayersModel }[] = [{ label: 'dense', model: net }];
       for (const fr of fractions) {
         models.push({ label: `SAP r/N=${fr}`, model: withSap(net, { sampleFraction: fr, seed: f.seed }) });
