@@ -397,27 +397,29 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
 }
 
 /**
+ * Work units of one cell (one eps) of `defense` under `attack` (none: the clean cell), in
+ * forward-pass equivalents (a gradient counts about 3 passes).
+ */
+export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: AttackSpec | null): number {
+  const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
+  if (!attack) return c.n * samples;
+  let perImage = 0;
+  const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
+  const eot = isStochasticKind(crafter.kind) ? attack.eotSamples ?? 1 : 1;
+  if (attack.method === 'fgsm') perImage = 3 * eot;
+  else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
+  else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
+  else perImage = (attack.queries ?? 1000) * (isStochasticKind(defense.kind) ? attack.predictSamples ?? 1 : 1);
+  return c.n * (perImage + samples);
+}
+
+/**
  * Work units of the grid, in forward-pass equivalents (a gradient counts about 3 passes), used
  * for the time estimate printed before a run.
  */
 export function gridCost(c: ReproduceConfig): number {
   let cost = 0;
-  for (const { defense, attack } of gridPairs(c)) {
-    const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
-    if (!attack) {
-      cost += c.n * samples;
-      continue;
-    }
-    const attackedEps = attackEps(c, attack).length;
-    let perImage = 0;
-    const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
-    const eot = isStochasticKind(crafter.kind) ? attack.eotSamples ?? 1 : 1;
-    if (attack.method === 'fgsm') perImage = 3 * eot;
-    else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
-    else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
-    else perImage = (attack.queries ?? 1000) * (isStochasticKind(defense.kind) ? attack.predictSamples ?? 1 : 1);
-    cost += attackedEps * c.n * (perImage + samples);
-  }
+  for (const { defense, attack } of gridPairs(c)) cost += (attack ? attackEps(c, attack).length : 1) * cellCost(c, defense, attack);
   return cost;
 }
 

@@ -19,7 +19,7 @@ import { calibration, CalibrationResult } from '../metrics/calibration';
 import { makeResultRow, ResultRow, writeResults } from '../report/table';
 import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
-import { attackEps, AttackSpec, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
+import { attackEps, AttackSpec, cellCost, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
 import { writeReport } from './report';
 import { backendInfo } from '../backend';
 import { TaskPool } from '../parallel/task_pool';
@@ -322,7 +322,14 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     const stage = stageOf.get(cell.key)!;
     timings[stage] = (timings[stage] ?? 0) + cell.seconds;
   };
-  const next = (): CellTask | undefined => (dispatched < limit ? tasks[dispatched++] : undefined);
+  // With worker threads, the costliest cells go first (longest-processing-time order), so that no
+  // thread is left with a long cell at the end while the others idle. Results stay in grid order.
+  const queue = tasks.slice(0, limit);
+  if (workers > 0) {
+    const cost = new Map(queue.map((t) => [t.key, cellCost(config, t.defense, t.attack)]));
+    queue.sort((a, b) => cost.get(b.key)! - cost.get(a.key)!);
+  }
+  const next = (): CellTask | undefined => (dispatched < limit ? queue[dispatched++] : undefined);
   let pool: TaskPool<CellTask, CellResult> | undefined;
   try {
     if (workers > 0) {

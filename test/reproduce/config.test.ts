@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, ConfigError, PRESETS, attackEps, checkAttacks } from '../../lib/reproduce/config';
+import { buildConfig, presetConfig, validateConfig, gridPairs, gridCost, cellCost, ConfigError, PRESETS, attackEps, checkAttacks } from '../../lib/reproduce/config';
 
 describe('reproduce protocol', () => {
   it('presets are valid and cover every attack family the evaluation needs', () => {
@@ -108,5 +108,23 @@ describe('reproduce protocol', () => {
     expect(() => buildConfig('quick', { attacks: [{ name: 'sq', method: 'square', transferFrom: 'dense' }] })).toThrow(/gradient attack/);
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'x' }] })).toThrow(/variantOf names an unknown attack "x"/);
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'y' }] })).toThrow(/variantOf/);
+  });
+});
+
+describe('cellCost', () => {
+  it('counts forward-pass equivalents per cell, and the grid is their sum', () => {
+    const c = presetConfig('default');
+    const dense = c.defenses.find((d) => d.name === 'dense')!;
+    const sap = c.defenses.find((d) => d.name === 'SAP-100')!;
+    const attack = (name: string) => c.attacks.find((a) => a.name === name)!;
+    expect(cellCost(c, dense)).toBe(c.n);
+    expect(cellCost(c, sap)).toBe(c.n * c.predictSamples);
+    expect(cellCost(c, dense, attack('FGSM'))).toBe(c.n * (3 + 1));
+    // PGD-EOT on SAP-100: 3 passes a gradient × EOT × steps, plus the averaged prediction.
+    const pgdEot = attack('PGD-EOT');
+    expect(cellCost(c, sap, pgdEot)).toBe(c.n * (3 * pgdEot.eotSamples! * pgdEot.steps! + c.predictSamples));
+    let sum = 0;
+    for (const { defense, attack: a } of gridPairs(c)) sum += (a ? attackEps(c, a).length : 1) * cellCost(c, defense, a);
+    expect(gridCost(c)).toBe(sum);
   });
 });
