@@ -162,9 +162,9 @@ export interface BenchOptions {
   /** Progress lines (to stderr). Default none. */
   log?: (line: string) => void;
   /**
-   * On wasm, also time the input gradient of a `batch`-example batch (default 256) split between
-   * the main thread and `workers` worker threads (`BatchWorkers`), against one thread, runs
-   * interleaved. Default: not run.
+   * On wasm, also time the input gradient of a `batch`-example batch (default: the bench's
+   * `batch`, the batch PyTorch runs) split between the main thread and `workers` worker threads
+   * (`BatchWorkers`), against one thread, runs interleaved. Default: not run.
    */
   workerSplit?: { workers: number; batch?: number; workerScript?: string };
   /** Also measure the default protocol's throughput (images/s, one thread and with workers). Default: not run. */
@@ -407,7 +407,7 @@ function runTorch(ctx: BenchContext, names: string[], opts: Required<Pick<BenchO
 
 /** Times `BatchWorkers.inputGradient` with 0 and `workers` worker threads, interleaved. */
 async function measureWorkerSplit(net: tf.LayersModel, opts: NonNullable<BenchOptions['workerSplit']>, repeats: number, warmup: number, seed: number): Promise<WorkerSplitReport> {
-  const batch = opts.batch ?? 256;
+  const batch = opts.batch ?? 128;
   const [h, w, c] = net.inputs[0].shape.slice(1) as number[];
   const x = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D;
   const y = tf.randomUniform([batch], 0, net.outputs[0].shape[1] as number, 'int32', seed + 1) as tf.Tensor1D;
@@ -508,8 +508,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       : null;
     let workerSplit: WorkerSplitReport | null = null;
     if (options.workerSplit && options.workerSplit.workers > 0 && onWasm) {
-      log(`timing a ${options.workerSplit.batch ?? 256}-example input gradient on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
-      workerSplit = await measureWorkerSplit(net, options.workerSplit, repeats, warmup, seed);
+      log(`timing a ${options.workerSplit.batch ?? batch}-example input gradient on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
+      workerSplit = await measureWorkerSplit(net, { batch, ...options.workerSplit }, repeats, warmup, seed);
     }
     let sapPredictSplit: SapPredictSplitReport | null = null;
     if (options.sapPredictSplit && options.sapPredictSplit.workers > 0 && onWasm) {
@@ -588,6 +588,8 @@ export function formatBench(r: BenchResult): string {
       `input gradient of ${w.batch} examples: 1 thread ${w.singleThread.medianMs.toFixed(1)} ms, main thread + ${w.workers} worker(s) ${w.split.medianMs.toFixed(1)} ms ` +
         `(${w.speedup.toFixed(2)}x; min ${w.singleThread.minMs.toFixed(1)} vs ${w.split.minMs.toFixed(1)} ms; results ${w.identical ? 'bit-identical' : 'DIFFER'})`,
     );
+    const torch2 = r.torch.rows?.find((t) => t.name === 'input-gradient' && t.threads === 2);
+    if (torch2 && w.batch === r.batch) lines.push(`  = ${(w.split.medianMs / torch2.medianMs).toFixed(2)}x PyTorch's input gradient with 2 threads on the same batch (${torch2.medianMs.toFixed(1)} ms)`);
   }
   if (r.sapPredictSplit) {
     const s = r.sapPredictSplit;

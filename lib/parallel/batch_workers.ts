@@ -10,7 +10,7 @@
  * call `syncWeights()` after changing the model.
  *
  * Measured on a 2-core AMD EPYC VM (Node 20, tfjs 4.22 wasm with saplab's kernels), input gradient
- * of the Fashion CNN on 256 examples (`saplab bench` reports it as `workerSplit`): one thread
+ * of the Fashion CNN on 256 examples (`saplab bench --batch 256` reports it as `workerSplit`): one thread
  * ~190-200 ms; main thread + 1 worker ~120-150 ms (1.3-1.6x) when the second core is idle, and
  * no gain (0.93-0.98x) while other processes keep both cores busy. It pays only on an otherwise
  * idle machine, so nothing in saplab uses it by default.
