@@ -311,7 +311,6 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   let computed = 0;
   let dispatched = 0;
   let status: ReproduceResult['status'] = 'complete';
-  const bar = new Progress(`${tasks.length} cells${workers ? ` (main thread + ${workers} worker${workers > 1 ? 's' : ''})` : ''}`, limit * batches, options.progress);
   let stopping = false;
   const finish = (cell: CellResult) => {
     if (stopping) return; // interrupted: a cell cut short is not recorded
@@ -325,10 +324,11 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   // With worker threads, the costliest cells go first (longest-processing-time order), so that no
   // thread is left with a long cell at the end while the others idle. Results stay in grid order.
   const queue = tasks.slice(0, limit);
-  if (workers > 0) {
-    const cost = new Map(queue.map((t) => [t.key, cellCost(config, t.defense, t.attack)]));
-    queue.sort((a, b) => cost.get(b.key)! - cost.get(a.key)!);
-  }
+  const cost = new Map(queue.map((t) => [t.key, cellCost(config, t.defense, t.attack)]));
+  if (workers > 0) queue.sort((a, b) => cost.get(b.key)! - cost.get(a.key)!);
+  // Progress counts the cells' work (cellCost), so the ETA holds whatever the order of the cells.
+  const bar = new Progress(`${tasks.length} cells${workers ? ` (main thread + ${workers} worker${workers > 1 ? 's' : ''})` : ''}`, queue.reduce((a, t) => a + cost.get(t.key)!, 0), { ...options.progress, show: 'share' });
+  const tick = (task: CellTask) => bar.tick(cost.get(task.key)! / batches, `(${computed}/${limit} cells done)`);
   const next = (): CellTask | undefined => (dispatched < limit ? queue[dispatched++] : undefined);
   let pool: TaskPool<CellTask, CellResult> | undefined;
   try {
@@ -341,7 +341,8 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
         const tc = Date.now();
         let cell: CellResult;
         try {
-          cell = await w.run(task, () => bar.tick());
+          const current = task;
+          cell = await w.run(current, () => tick(current));
         } catch (e) {
           cell = failedCell(task, config.n, (Date.now() - tc) / 1000, e instanceof Error ? e.message : String(e));
         }
@@ -353,8 +354,9 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
       const tc = Date.now();
       let cell: CellResult;
       try {
-        cell = await computeCell(inputs, task, async () => {
-          bar.tick();
+        const current = task;
+        cell = await computeCell(inputs, current, async () => {
+          tick(current);
           await sleep();
           guard.check();
         });

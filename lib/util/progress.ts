@@ -10,6 +10,11 @@ export interface ProgressOptions {
   mode?: 'auto' | 'bar' | 'lines' | 'off';
   /** Minimum seconds between plain lines. Default 10. */
   lineInterval?: number;
+  /**
+   * `'count'` shows `done/total`; `'share'` only the percentage, for work counted in weighted
+   * units that mean nothing to read (the ETA then follows the weights). Default `'count'`.
+   */
+  show?: 'count' | 'share';
 }
 
 /** Called with the work done so far and the total. */
@@ -36,6 +41,7 @@ export class Progress {
   private readonly mode: 'bar' | 'lines' | 'off';
   private readonly stream: NodeJS.WriteStream;
   private readonly lineInterval: number;
+  private readonly share: boolean;
   private finished = false;
 
   constructor(
@@ -48,6 +54,7 @@ export class Progress {
     const mode = options.mode ?? env ?? 'auto';
     this.mode = mode === 'auto' ? (this.stream.isTTY ? 'bar' : 'lines') : mode;
     this.lineInterval = options.lineInterval ?? 10;
+    this.share = options.show === 'share';
     this.render(true);
   }
 
@@ -73,7 +80,7 @@ export class Progress {
       this.render(true, extra);
       this.stream.write('\n');
     } else if (this.mode === 'lines') {
-      this.stream.write(`${this.label}: done ${this.total}/${this.total} in ${formatElapsed(seconds)}${extra ? ` ${extra}` : ''}\n`);
+      this.stream.write(`${this.label}: done${this.share ? '' : ` ${this.total}/${this.total}`} in ${formatElapsed(seconds)}${extra ? ` ${extra}` : ''}\n`);
     }
     return seconds;
   }
@@ -87,11 +94,11 @@ export class Progress {
       const width = 28;
       const filled = Math.round(frac * width);
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      this.stream.write(`\r${this.label} ${bar} ${this.done}/${this.total} ${(frac * 100).toFixed(0)}% ${formatElapsed(elapsed)} eta ${formatElapsed(eta)} ${extra}\x1b[K`);
+      this.stream.write(`\r${this.label} ${bar} ${this.share ? '' : `${this.done}/${this.total} `}${(frac * 100).toFixed(0)}% ${formatElapsed(elapsed)} eta ${formatElapsed(eta)} ${extra}\x1b[K`);
     } else if (force || elapsed - this.lastLine >= this.lineInterval) {
       this.lastLine = elapsed;
       if (this.done > 0 || force) {
-        this.stream.write(`${this.label}: ${this.done}/${this.total} (${(frac * 100).toFixed(0)}%) elapsed ${formatElapsed(elapsed)} eta ${formatElapsed(eta)}${extra ? ` ${extra}` : ''}\n`);
+        this.stream.write(`${this.label}: ${this.share ? `${(frac * 100).toFixed(0)}%` : `${this.done}/${this.total} (${(frac * 100).toFixed(0)}%)`} elapsed ${formatElapsed(elapsed)} eta ${formatElapsed(eta)}${extra ? ` ${extra}` : ''}\n`);
       }
     }
   }

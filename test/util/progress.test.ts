@@ -27,4 +27,16 @@ describe('Progress', () => {
     expect(text).toMatch(/job: 4\/4 \(100%\)/);
     expect(text).toMatch(/job: done 4\/4 in \d+s/);
   });
+
+  it("shows only the share of weighted work with show: 'share'", () => {
+    const out: string[] = [];
+    const stream = { write: (s: string) => (out.push(s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const bar = new Progress('grid', 10, { mode: 'lines', stream, lineInterval: 0, show: 'share' });
+    bar.tick(7.5, '(1/2 cells done)');
+    bar.finish();
+    const text = out.join('');
+    expect(text).toMatch(/grid: 75% elapsed \S+ eta \S+ \(1\/2 cells done\)/);
+    expect(text).toMatch(/grid: done in \d+s/);
+    expect(text).not.toMatch(/7\.5|\/10/);
+  });
 });
