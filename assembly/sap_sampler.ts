@@ -237,10 +237,11 @@ export function sapExact(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32
  * non-zero unit is kept with the same probability q = E[units SAP keeps] / (non-zero units)
  * (E[units SAP keeps] = sum_j keepProbability(p_j, r), capped at q = 1) and scaled by 1/q; the
  * rest get 0. Writes y = h * m at `y` and m at `m`. One uniform on 32 bits a unit from the row's
- * own SplitMix64 stream (seeded as in sapExact), so a row split gives the same masks. Returns the
- * number of kept units, or -(row + 1) when a row has a non-finite activation.
+ * own SplitMix64 stream (seeded as in sapExact), so a row split gives the same masks. `vals` (n
+ * float64) is scratch. Returns the number of kept units, or -(row + 1) when a row has a
+ * non-finite activation.
  */
-export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32, seedLo: u32, seedHi: u32, rowOffset: i32): i32 {
+export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32, seedLo: u32, seedHi: u32, rowOffset: i32, vals: usize): i32 {
   const seed: u64 = (<u64>seedHi << 32) | <u64>seedLo;
   const rf = <f64>r;
   const rv = f64x2.splat(rf);
@@ -249,11 +250,13 @@ export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: 
     const hb = h + (<usize>row * <usize>n << 2);
     const yb = y + (<usize>row * <usize>n << 2);
     const mb = m + (<usize>row * <usize>n << 2);
+    // |h| of the non-zero units, compacted without branches into `vals` (n float64).
     let sum: f64 = 0.0;
     let nonZero: i32 = 0;
     for (let j: i32 = 0; j < n; j++) {
       const a = Math.abs(<f64>load<f32>(hb + (<usize>j << 2)));
       sum += a;
+      store<f64>(vals + (<usize>nonZero << 3), a);
       nonZero += <i32>(a != 0.0);
     }
     if (!isFinite(sum)) return -(row + 1);
@@ -262,19 +265,19 @@ export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: 
       memory.fill(mb, 0, <usize>n << 2);
       continue;
     }
-    // Expected number of units SAP keeps (a zero unit adds exactly 0), two units at a time.
+    // Expected number of units SAP keeps, over the non-zero units, two at a time.
     const inv = 1.0 / sum;
     let expected = f64x2.splat(0.0);
     let j: i32 = 0;
-    for (; j + 1 < n; j += 2) {
-      const p = f64x2.mul(f64x2.replace_lane(f64x2.splat(Math.abs(<f64>load<f32>(hb + (<usize>j << 2)))), 1, Math.abs(<f64>load<f32>(hb + (<usize>(j + 1) << 2)))), f64x2.splat(inv));
+    for (; j + 1 < nonZero; j += 2) {
+      const p = f64x2.mul(v128.load(vals + (<usize>j << 3)), f64x2.splat(inv));
       const q = v128.any_true(f64x2.ge(p, f64x2.splat(1e-2)))
         ? f64x2.replace_lane(f64x2.splat(keepProbability(f64x2.extract_lane(p, 0), rf)), 1, keepProbability(f64x2.extract_lane(p, 1), rf))
         : keepProbabilitySmall(p, rv);
       expected = f64x2.add(expected, q);
     }
     let expectedKept = f64x2.extract_lane(expected, 0) + f64x2.extract_lane(expected, 1);
-    if (j < n) expectedKept += keepProbability(Math.abs(<f64>load<f32>(hb + (<usize>j << 2))) * inv, rf);
+    if (j < nonZero) expectedKept += keepProbability(load<f64>(vals + (<usize>j << 3)) * inv, rf);
     const q = Math.min(1.0, expectedKept / <f64>nonZero);
     const mult = <f32>(1.0 / q);
     const threshold = q * 4294967296.0; // keep when u < q 2^32

@@ -38,7 +38,7 @@ export interface SapExactAttrs {
 
 interface SamplerExports {
   sapExact(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, cdf: number, guide: number, idx: number, kept: number): number;
-  randomPrune(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number): number;
+  randomPrune(h: number, y: number, m: number, rows: number, n: number, r: number, seedLo: number, seedHi: number, rowOffset: number, vals: number): number;
   keepProbability(p: number, r: number): number;
 }
 
@@ -144,9 +144,10 @@ function sapExactKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
 
 function randomPruneKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
   const a = args.attrs as unknown as SapExactAttrs;
-  return samplerKernel(RANDOM_PRUNE_KERNEL, args, (inst, backend, x, y, m, rows, n) =>
-    inst.exports.randomPrune(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0),
-  'random pruning');
+  return samplerKernel(RANDOM_PRUNE_KERNEL, args, (inst, backend, x, y, m, rows, n) => {
+    const s = scratchFor(inst, n);
+    return inst.exports.randomPrune(offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, m), rows, n, a.r, a.seedLo >>> 0, a.seedHi >>> 0, a.rowOffset ?? 0, s.cdf);
+  }, 'random pruning');
 }
 
 /** Registers `SaplabSapExact` and `SaplabRandomPrune` on the wasm backend (idempotent). */
