@@ -37,8 +37,8 @@ import { workerCount } from './worker_count';
 /** Options of `StochasticWorkers.start`. */
 export interface StochasticWorkersOptions {
   /**
-   * Worker threads besides the main thread: a number (0: none) or `'auto'` (one per core left
-   * idle by the 1-minute load average; 0 off wasm/cpu). Default: `SAPLAB_WORKERS`, else `'auto'`.
+   * Worker threads besides the main thread: a number (0: none) or `'auto'` (one per idle core
+   * beyond the main thread's, see `workerCount`; 0 off wasm/cpu). Default: `SAPLAB_WORKERS`, else `'auto'`.
    * A model that is not row-keyed gets no workers.
    */
   workers?: number | 'auto';

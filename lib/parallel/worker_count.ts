@@ -11,9 +11,34 @@ export interface WorkerCountOptions {
   workers?: number | 'auto';
   /** The active backend choice (`wasm`, `cpu`, `tensorflow`, ...); `auto` picks 0 for others. */
   backend?: string;
-  /** Cores and 1-minute load (defaults: `os.cpus().length`, `os.loadavg()[0]`), for tests. */
+  /** Cores (default `os.cpus().length`), for tests. */
   cpus?: number;
+  /** Cores kept busy by other work (default: measured now, `busyCores()`), for tests. */
   load?: number;
+}
+
+/**
+ * Cores kept busy by other processes, measured over `windowMs` (default 250) from the machine's
+ * CPU times while this thread waits. Unlike the load average it does not lag: right after a long
+ * job the machine reads idle, and a job that has just started reads busy.
+ */
+export function busyCores(windowMs = 250): number {
+  const total = () => os.cpus().reduce((acc, c) => {
+    const t = c.times;
+    acc.all += t.user + t.nice + t.sys + t.idle + t.irq;
+    acc.idle += t.idle;
+    return acc;
+  }, { all: 0, idle: 0 });
+  const a = total();
+  const own = process.cpuUsage();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, windowMs);
+  const b = total();
+  const ownMs = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1000;
+  const all = b.all - a.all;
+  if (all <= 0) return os.loadavg()[0];
+  const cpus = os.cpus().length;
+  const busyMs = (1 - (b.idle - a.idle) / all) * cpus * windowMs;
+  return Math.max(0, (busyMs - ownMs) / windowMs);
 }
 
 /** Parses `SAPLAB_WORKERS` / `--workers`: a non-negative integer or `auto`. */
@@ -26,15 +51,15 @@ export function parseWorkers(value: string | number | undefined, source: string)
 }
 
 /**
- * The number of worker threads to start besides the main thread. `auto`: one per core left idle
- * by the current load (the 1-minute load average, rounded down), at most `cpus - 1`, and 0 on
- * backends other than wasm and cpu.
+ * The number of worker threads to start besides the main thread. `auto`: the cores other work
+ * leaves idle (`busyCores()`, measured now), less the one the main thread takes, rounded to the
+ * nearest core; at most `cpus - 1`, and 0 on backends other than wasm and cpu.
  */
 export function workerCount(options: WorkerCountOptions = {}): number {
   const requested = options.workers ?? parseWorkers(process.env.SAPLAB_WORKERS, 'SAPLAB_WORKERS') ?? 'auto';
   if (requested !== 'auto') return requested;
   if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'cpu') return 0;
   const cpus = options.cpus ?? os.cpus().length;
-  const load = options.load ?? os.loadavg()[0];
-  return Math.max(0, Math.min(cpus - 1, Math.floor(cpus - load)));
+  const load = options.load ?? busyCores();
+  return Math.max(0, Math.min(cpus - 1, Math.floor(cpus - load + 0.5) - 1));
 }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TaskPool } from '../../lib/parallel/task_pool';
-import { parseWorkers, workerCount } from '../../lib/parallel/worker_count';
+import { busyCores, parseWorkers, workerCount } from '../../lib/parallel/worker_count';
 
 // A worker that doubles numbers, reports progress, fails on negative input and exits on 13.
 const SCRIPT = `
@@ -61,6 +61,8 @@ describe('workerCount', () => {
     expect(workerCount({ workers: 'auto', cpus: 2, load: 1.2, backend: 'wasm' })).toBe(0);
     expect(workerCount({ workers: 'auto', cpus: 8, load: 2.5, backend: 'cpu' })).toBe(5);
     expect(workerCount({ workers: 'auto', cpus: 8, load: 0, backend: 'tensorflow' })).toBe(0);
+    // Another process on most of one core of two: the main thread takes the other, no worker.
+    expect(workerCount({ workers: 'auto', cpus: 2, load: 0.6, backend: 'wasm' })).toBe(0);
     const old = process.env.SAPLAB_WORKERS;
     try {
       process.env.SAPLAB_WORKERS = '0';
@@ -74,5 +76,20 @@ describe('workerCount', () => {
     expect(parseWorkers('auto', 'x')).toBe('auto');
     expect(() => parseWorkers('-1', '--workers')).toThrow(/--workers must be a non-negative integer/);
     expect(() => parseWorkers('two', 'SAPLAB_WORKERS')).toThrow(/SAPLAB_WORKERS/);
+  });
+});
+
+describe('busyCores', () => {
+  it('counts a core kept busy by another process (and not this one while it waits)', async () => {
+    const { spawn } = await import('child_process');
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 3000; while (Date.now() < end);'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const busy = busyCores(400);
+      expect(busy).toBeGreaterThan(0.4);
+      expect(busy).toBeLessThanOrEqual(os.cpus().length + 1e-9);
+    } finally {
+      child.kill();
+    }
   });
 });
