@@ -131,6 +131,16 @@ export function keepProbability(p: f64, r: f64): f64 {
 }
 
 /**
+ * keepProbability of two lanes of p (each 0 < p <= 1) for r draws (`rv` = r in both lanes):
+ * the SIMD formula when both p are below 1e-2, else the scalar one lane by lane.
+ */
+// @ts-ignore: decorator
+@inline function keepProbabilityPair(p: v128, r: f64, rv: v128): v128 {
+  if (!v128.any_true(f64x2.ge(p, f64x2.splat(1e-2)))) return keepProbabilitySmall(p, rv);
+  return f64x2.replace_lane(f64x2.splat(keepProbability(f64x2.extract_lane(p, 0), r)), 1, keepProbability(f64x2.extract_lane(p, 1), r));
+}
+
+/**
  * SAP on `rows` rows of `n` float32 activations at `h`; writes y = h * m at `y` and the
  * multipliers m at `m` (both `rows * n` float32). Scratch: `cdf` (n float64), `guide` (2n int32),
  * `idx` (n int32) and `kept` (n bytes, zero on entry and on return). `rowOffset` is the index of
@@ -209,9 +219,7 @@ export function sapExact(h: usize, y: usize, m: usize, rows: i32, n: i32, r: i32
       const v0 = load<f32>(hb + off0);
       const v1 = load<f32>(hb + off1);
       const p = f64x2.mul(f64x2.replace_lane(f64x2.splat(Math.abs(<f64>v0)), 1, Math.abs(<f64>v1)), f64x2.splat(inv));
-      const q = v128.any_true(f64x2.ge(p, f64x2.splat(1e-2)))
-        ? f64x2.replace_lane(f64x2.splat(keepProbability(f64x2.extract_lane(p, 0), rf)), 1, keepProbability(f64x2.extract_lane(p, 1), rf))
-        : keepProbabilitySmall(p, rv);
+      const q = keepProbabilityPair(p, rf, rv);
       const mult = f64x2.div(f64x2.splat(1.0), q);
       const m0 = <f32>f64x2.extract_lane(mult, 0);
       const m1 = <f32>f64x2.extract_lane(mult, 1);
@@ -271,9 +279,7 @@ export function randomPrune(h: usize, y: usize, m: usize, rows: i32, n: i32, r: 
     let j: i32 = 0;
     for (; j + 1 < nonZero; j += 2) {
       const p = f64x2.mul(v128.load(vals + (<usize>j << 3)), f64x2.splat(inv));
-      const q = v128.any_true(f64x2.ge(p, f64x2.splat(1e-2)))
-        ? f64x2.replace_lane(f64x2.splat(keepProbability(f64x2.extract_lane(p, 0), rf)), 1, keepProbability(f64x2.extract_lane(p, 1), rf))
-        : keepProbabilitySmall(p, rv);
+      const q = keepProbabilityPair(p, rf, rv);
       expected = f64x2.add(expected, q);
     }
     let expectedKept = f64x2.extract_lane(expected, 0) + f64x2.extract_lane(expected, 1);

@@ -15,9 +15,8 @@
  * no gain (0.93-0.98x) while other processes keep both cores busy. It pays only on an otherwise
  * idle machine, so nothing in saplab uses it by default.
  */
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
+import { compiledWorkerScript } from './compiled_worker';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { BatchOp, runBatchOp } from './batch_ops';
@@ -34,12 +33,7 @@ export interface BatchWorkersOptions {
 }
 
 function defaultWorkerScript(): string {
-  const here = path.join(__dirname, 'batch_worker.js');
-  if (fs.existsSync(here)) return here;
-  // Running from the TypeScript sources: use the compiled package.
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'parallel', 'batch_worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error(`BatchWorkers: no compiled worker at ${here} or ${built}; run \`npm run build\` or pass workerScript`);
+  return compiledWorkerScript(__dirname, 'parallel', 'batch_worker.js');
 }
 
 interface Pending {

@@ -17,8 +17,7 @@
  * (`rowsPerPass`, small batches) also runs on the main thread. The workers copy the weights at
  * `start`; a model whose weights change needs a new pool.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { compiledWorkerScript } from './compiled_worker';
 import type { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { GradientOptions, LossGradient } from '../attacks/gradient';
@@ -57,11 +56,7 @@ export type PredictProbsParallelOptions = PredictProbsOptions & Omit<StochasticW
 export type LossGradientParallelOptions = GradientOptions & Omit<StochasticWorkersOptions, 'conventions' | 'logOfOutput'>;
 
 function defaultWorkerScript(): string {
-  const here = path.join(__dirname, 'stochastic_worker.js');
-  if (fs.existsSync(here)) return here;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'parallel', 'stochastic_worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error(`StochasticWorkers: no compiled worker at ${here} or ${built}; run \`npm run build\` or pass workerScript`);
+  return compiledWorkerScript(__dirname, 'parallel', 'stochastic_worker.js');
 }
 
 /** `true` for a model returned by `withSap` (it carries its network and SAP layers). */

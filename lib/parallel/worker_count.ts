@@ -23,20 +23,26 @@ export interface WorkerCountOptions {
  * job the machine reads idle, and a job that has just started reads busy.
  */
 export function busyCores(windowMs = 250): number {
-  const total = () => os.cpus().reduce((acc, c) => {
-    const t = c.times;
-    acc.all += t.user + t.nice + t.sys + t.idle + t.irq;
-    acc.idle += t.idle;
-    return acc;
-  }, { all: 0, idle: 0 });
+  if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new Error(`busyCores: windowMs must be a positive number of milliseconds, got ${windowMs}`);
+  const total = () => {
+    const cores = os.cpus();
+    let all = 0;
+    let idle = 0;
+    for (const { times: t } of cores) {
+      all += t.user + t.nice + t.sys + t.idle + t.irq;
+      idle += t.idle;
+    }
+    return { all, idle, cpus: cores.length };
+  };
   const a = total();
   const own = process.cpuUsage();
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, windowMs);
   const b = total();
-  const ownMs = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1000;
+  const ownUsage = process.cpuUsage(own);
+  const ownMs = (ownUsage.user + ownUsage.system) / 1000;
   const all = b.all - a.all;
   if (all <= 0) return os.loadavg()[0];
-  const cpus = os.cpus().length;
+  const cpus = b.cpus;
   const busyMs = (1 - (b.idle - a.idle) / all) * cpus * windowMs;
   return Math.max(0, (busyMs - ownMs) / windowMs);
 }

@@ -20,6 +20,7 @@ import { makeResultRow, ResultRow, writeResults } from '../report/table';
 import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
 import { attackEps, AttackSpec, cellCost, DefenseSpec, gridPairs, Preset, ReproduceConfig } from './config';
+import { compiledWorkerScript } from '../parallel/compiled_worker';
 import { writeReport } from './report';
 import { backendInfo } from '../backend';
 import { TaskPool } from '../parallel/task_pool';
@@ -190,7 +191,7 @@ export function failedCell(task: CellTask, n: number, seconds: number, error: st
  * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
  */
 export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
-  const { config, inputs: ev, data } = inputs;
+  const { config, data } = inputs;
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
   const batches = Math.ceil(config.n / config.batchSize);
@@ -255,11 +256,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
 }
 
 function defaultCellWorker(): string {
-  const here = path.join(__dirname, 'cell_worker.js');
-  if (fs.existsSync(here)) return here;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'reproduce', 'cell_worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error(`no compiled cell worker at ${here} or ${built}; run \`npm run build\`, pass workerScript, or use workers: 0`);
+  return compiledWorkerScript(__dirname, 'reproduce', 'cell_worker.js', 'pass workerScript, or use workers: 0');
 }
 
 /** Runs (or resumes) the grid and writes the report. */

@@ -62,6 +62,19 @@ function referenceKept(h: Float32Array, rows: number, n: number, r: number, seed
   return out;
 }
 
+/** Random pruning's keep probability of one row: SAP's expected survivors / non-zero units, at most 1. */
+function randomKeepProbability(row: Float32Array, r: number): number {
+  let sum = 0;
+  let nonZero = 0;
+  for (const v of row) {
+    sum += Math.abs(v);
+    if (v !== 0) nonZero++;
+  }
+  let expected = 0;
+  for (const v of row) expected += keepProbability(Math.abs(v) / sum, r);
+  return Math.min(1, expected / nonZero);
+}
+
 describe('wasm SAP sampler kernel', () => {
   it('computes keep probabilities like the JavaScript formula (relative error < 1e-9)', async () => {
     await useWasm();
@@ -155,30 +168,14 @@ describe('wasm SAP sampler kernel', () => {
       }
       if (c === 0) {
         for (let row = 0; row < rows; row++) {
-          let sum = 0;
-          let nonZero = 0;
-          for (let j = 0; j < n; j++) {
-            sum += Math.abs(h[row * n + j]);
-            if (h[row * n + j] !== 0) nonZero++;
-          }
-          let expected = 0;
-          for (let j = 0; j < n; j++) expected += keepProbability(Math.abs(h[row * n + j]) / sum, r);
-          const q = Math.min(1, expected / nonZero);
+          const q = randomKeepProbability(h.subarray(row * n, (row + 1) * n), r);
           for (let j = 0; j < n; j++) if (mv[row * n + j] !== 0) expect(Math.abs(mv[row * n + j] * q - 1)).toBeLessThan(1e-6);
         }
       }
       tf.dispose([y, m]);
     }
     for (let row = 0; row < rows; row++) {
-      let sum = 0;
-      let nonZero = 0;
-      for (let j = 0; j < n; j++) {
-        sum += Math.abs(h[row * n + j]);
-        if (h[row * n + j] !== 0) nonZero++;
-      }
-      let expected = 0;
-      for (let j = 0; j < n; j++) expected += keepProbability(Math.abs(h[row * n + j]) / sum, r);
-      const q = Math.min(1, expected / nonZero);
+      const q = randomKeepProbability(h.subarray(row * n, (row + 1) * n), r);
       const se = Math.sqrt((q * (1 - q)) / calls);
       for (let j = 0; j < n; j++) {
         const f = keeps[row * n + j] / calls;

@@ -88,6 +88,7 @@ describe('busyCores', () => {
       const busy = busyCores(400);
       expect(busy).toBeGreaterThan(0.4);
       expect(busy).toBeLessThanOrEqual(os.cpus().length + 1e-9);
+      expect(() => busyCores(0)).toThrow(/windowMs must be a positive number/);
     } finally {
       child.kill();
     }
