@@ -1,12 +1,9 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fashionCnn, resnet20 } from 'saplab';
 import { runBench, timeRuns, timeInterleaved, torchAvailable, WORKLOADS, BenchResult, formatBench } from '../../lib/bench/bench';
 import { describeSequential } from '../../lib/bench/torch_export';
-import { main } from '../../lib/cli/main';
 import { useWasm } from '../backend/backend_compare';
 import { compileBatchWorker, compileCellWorker } from '../parallel/worker_script';
 import { measureThroughput } from '../../lib/bench/throughput';
@@ -45,27 +42,6 @@ describe('saplab bench', () => {
     expect(r.wasmKernels).toBe(tf.getBackend() === 'wasm');
     expect(tf.memory().numTensors).toBe(before);
     expect(formatBench(r)).toMatch(/input-gradient/);
-  });
-
-  it('the CLI command writes the JSON file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saplab-bench-test-'));
-    const file = path.join(dir, 'sub', 'bench.json');
-    const out: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      const code = await main(['bench', '--batch=2', '--repeats=1', '--warmup=0', '--no-torch', '--no-stock', '--workers=0', '--throughput-n=0', '--json', file]);
-      expect(code).toBe(0);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-    }
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
-    expectWellFormed(r, false);
-    expect(out.join('')).toMatch(/wrote .*bench\.json/);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('measures a worker-thread split of a larger input gradient on wasm', async () => {

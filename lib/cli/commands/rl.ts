@@ -5,20 +5,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
-import { initBackend } from '../backend';
-import { saveModel } from '../models/io';
-import { writeFileAtomic } from '../data/download';
-import { asModel } from '../models/model';
-import { DEFAULT_DQN, DqnConfig, trainDqn } from '../rl/dqn';
-import { episodeSeeds } from '../rl/catch';
-import { meanReturnInterval, playCatch } from '../rl/play';
-import type { Command } from './commands';
-import { ConfigError } from '../reproduce/config';
-import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../rl/evaluate_config';
-import { runRlEvaluate } from '../rl/evaluate_grid';
-
-const backendFlag = { type: 'string' as const, help: 'tensorflow-gpu | tensorflow | wasm | cpu | auto', default: 'auto' };
+import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
+import { backendFlag, type Command } from '../command';
+import { initBackend } from '../../backend';
+import { saveModel } from '../../models/io';
+import { writeFileAtomic } from '../../data/download';
+import { asModel } from '../../models/model';
+import { DEFAULT_DQN, DqnConfig, trainDqn } from '../../rl/dqn';
+import { episodeSeeds } from '../../rl/catch';
+import { meanReturnInterval, playCatch } from '../../rl/play';
+import { ConfigError } from '../../reproduce/config';
+import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../../rl/evaluate_config';
+import { runRlEvaluate } from '../../rl/evaluate_grid';
 
 interface Sub {
   summary: string;
