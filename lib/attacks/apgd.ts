@@ -72,6 +72,14 @@ export interface ApgdOptions extends GradientAttackOptions {
    * Default `0 .. n−1`.
    */
   imageIds?: number[];
+  /**
+   * Stop attacking an image as soon as an iterate breaks it under averaged scoring (the softmax
+   * averaged over that iterate's EOT draws): the batch shrinks as images break, which saves the
+   * gradients of the rest of the budget. The image keeps that iterate. Default `false` (the
+   * reference runs every image for the whole budget and may still lower the true class's
+   * probability after the first break).
+   */
+  earlyStop?: boolean;
 }
 
 /** The momentum of APGD (`alpha` in the paper). */
@@ -89,6 +97,7 @@ export interface ResolvedApgd {
   eotSamples: number;
   bounds: [number, number];
   seed: number;
+  earlyStop: boolean;
 }
 
 /** Validates APGD's options and fills in the defaults. */
@@ -113,6 +122,7 @@ export function resolveApgd(options: ApgdOptions, where: string): ResolvedApgd {
     eotSamples: checkInt(options.eotSamples, 1, 'eotSamples', 1, where),
     bounds: checkBounds(options.bounds, where),
     seed: checkSeed(options.seed, where),
+    earlyStop: options.earlyStop ?? false,
   };
 }
 
@@ -192,9 +202,16 @@ function startNoise(shape: [number, number, number, number], norm: AttackNorm, s
 }
 
 /** One APGD run from one random start; returns the kept iterate per image as a candidate. */
-export function apgdRun(model: Model, x: tf.Tensor4D, labels: ApgdLabels, o: ResolvedApgd, labelMax: number, seed: number, imageIds: number[], stats: GradientStatsAccumulator, where: string): Candidate {
-  const n = x.shape[0];
-  const col = (t: tf.Tensor) => tf.reshape(t, [n, 1, 1, 1]);
+export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, o: ResolvedApgd, labelMax: number, seed: number, imageIds: number[], stats: GradientStatsAccumulator, where: string): Candidate {
+  const nAll = xAll.shape[0];
+  // With early stopping the batch shrinks: `x`, `labels` and the state hold the active images,
+  // `rows` their indices in `xAll`; retired images wait in `finished`.
+  let x = xAll;
+  let labels = labelsAll;
+  let n = nAll;
+  let rows = Array.from({ length: nAll }, (_, i) => i);
+  const finished: { rows: number[]; adv: tf.Tensor4D; key: tf.Tensor1D; loss: tf.Tensor1D }[] = [];
+  const col = (t: tf.Tensor) => tf.reshape(t, [-1, 1, 1, 1]);
   const grad = (at: tf.Tensor4D) => {
     const g = lossGradient(model, at, labels.loss, { loss: o.loss, targeted: labels.targeted, trueLabels: labels.trueLabels, eotSamples: o.eotSamples });
     try {
@@ -238,11 +255,52 @@ export function apgdRun(model: Model, x: tf.Tensor4D, labels: ApgdLabels, o: Res
   let history: tf.Tensor1D[] = [tf.clone(g0.loss)];
   g0.dispose();
 
+  /** Moves the images at local positions `done` out of the batch (their kept iterate is final). */
+  const retire = (done: number[]) => {
+    const keep = Array.from({ length: n }, (_, j) => j).filter((j) => !done.includes(j));
+    const take = (t: tf.Tensor, idx: number[]) => tf.tidy(() => tf.gather(t, tf.tensor1d(idx, 'int32')));
+    finished.push({ rows: done.map((j) => rows[j]), adv: take(s.xKeep, done) as tf.Tensor4D, key: take(s.keyKeep, done) as tf.Tensor1D, loss: take(s.lossBest, done) as tf.Tensor1D });
+    for (const key of Object.keys(s) as (keyof State)[]) {
+      const t = take(s[key], keep);
+      s[key].dispose();
+      (s as Record<string, tf.Tensor>)[key] = t;
+    }
+    history = history.map((h) => {
+      const t = take(h, keep) as tf.Tensor1D;
+      h.dispose();
+      return t;
+    });
+    const prevX = x;
+    const prevLabels = labels;
+    x = take(xAll, keep.map((j) => rows[j])) as tf.Tensor4D;
+    const pick = (t: tf.Tensor1D) => take(t, keep.map((j) => rows[j])) as tf.Tensor1D;
+    labels = {
+      loss: pick(labelsAll.loss),
+      targeted: labelsAll.targeted,
+      trueLabels: labelsAll.trueLabels ? pick(labelsAll.trueLabels) : undefined,
+      judge: pick(labelsAll.judge),
+      judgeTargeted: labelsAll.judgeTargeted,
+    };
+    if (prevX !== xAll) disposeLocal(prevX, prevLabels);
+    rows = keep.map((j) => rows[j]);
+    n = keep.length;
+  };
+  const disposeLocal = (xl: tf.Tensor4D, l: ApgdLabels) => tf.dispose([xl, l.loss, l.judge, ...(l.trueLabels ? [l.trueLabels] : [])]);
+
   const { decrement, minimum } = apgdSchedule(o.steps);
   let k = apgdSchedule(o.steps).first;
   let counter = 0;
   try {
     for (let i = 0; i < o.steps; i++) {
+      if (o.earlyStop) {
+        const broken = s.keyKeep.dataSync();
+        const done = Array.from({ length: n }, (_, j) => j).filter((j) => broken[j] >= 1);
+        if (done.length === n) {
+          retire(done);
+          break;
+        }
+        if (done.length > 0) retire(done);
+      }
       const a = i > 0 ? APGD_MOMENTUM : 1;
       update(s, () => {
         const momentum = tf.sub(s.xAdv, s.xAdvOld);
@@ -296,15 +354,30 @@ export function apgdRun(model: Model, x: tf.Tensor4D, labels: ApgdLabels, o: Res
         counter = 0;
       }
     }
-    return tf.tidy(() => ({
-      adv: tf.clone(s.xKeep),
-      broken: tf.greaterEqual(s.keyKeep, 1) as tf.Tensor1D,
-      loss: tf.clone(s.lossBest),
-      key: tf.clone(s.keyKeep),
-    }));
+    if (finished.length === 0) {
+      return tf.tidy(() => ({
+        adv: tf.clone(s.xKeep),
+        broken: tf.greaterEqual(s.keyKeep, 1) as tf.Tensor1D,
+        loss: tf.clone(s.lossBest),
+        key: tf.clone(s.keyKeep),
+      }));
+    }
+    // Retired images and the rest, back in the order of `xAll`.
+    const parts = n > 0 ? [...finished, { rows, adv: s.xKeep, key: s.keyKeep, loss: s.lossBest }] : finished;
+    const order = parts.flatMap((p) => p.rows);
+    const inverse = new Array<number>(nAll);
+    order.forEach((r, j) => (inverse[r] = j));
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(inverse, 'int32');
+      const cat = <T extends tf.Tensor>(ts: T[]) => tf.gather(ts.length === 1 ? ts[0] : tf.concat(ts, 0), idx) as T;
+      const key = cat(parts.map((p) => p.key));
+      return { adv: cat(parts.map((p) => p.adv)), broken: tf.greaterEqual(key, 1) as tf.Tensor1D, loss: cat(parts.map((p) => p.loss)), key };
+    });
   } finally {
     tf.dispose(Object.values(s));
     tf.dispose(history);
+    for (const f of finished) tf.dispose([f.adv, f.key, f.loss]);
+    if (x !== xAll) disposeLocal(x, labels);
   }
 }
 

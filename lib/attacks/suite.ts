@@ -92,6 +92,11 @@ export interface AutoAttackOptions {
   squareSamples?: number;
   /** Passes averaged per final prediction (K). Default 100 for a stochastic model, else 1. */
   predictSamples?: number;
+  /**
+   * APGD stops attacking an image once an iterate breaks it under the averaged scoring of its EOT
+   * draws (`ApgdOptions.earlyStop`), so the budget goes to the images still robust. Default `true`.
+   */
+  earlyStop?: boolean;
   /** Images per attack call. Default 100. */
   batchSize?: number;
   /** Global indices of the images of `x`, which key the attacks' randomness. Default `0 .. n−1`. */
@@ -168,6 +173,7 @@ export interface ResolvedAutoAttack {
   predictSamples: number;
   batchSize: number;
   seed: number;
+  earlyStop: boolean;
 }
 
 /** Validates the suite's options and fills in the version's defaults. */
@@ -200,6 +206,7 @@ export function resolveAutoAttack(model: Model, options: AutoAttackOptions): Res
     predictSamples: checkInt(options.predictSamples, model.stochastic ? 100 : 1, 'predictSamples', 1, where),
     batchSize: checkInt(options.batchSize, 100, 'batchSize', 1, where),
     seed: checkSeed(options.seed, where),
+    earlyStop: options.earlyStop ?? true,
   };
 }
 
@@ -221,7 +228,7 @@ export function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAtta
 /** Runs one attack of the suite on a batch; the caller owns the result. */
 function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[]): tf.Tensor4D {
   const common = { eps: o.eps, bounds: o.bounds, seed: deriveSeed(o.seed, 'autoattack', name), imageIds };
-  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples };
+  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop };
   switch (name) {
     case 'apgd-ce':
       return apgd(model, x, y, { ...apgdCommon, loss: 'ce' });

@@ -189,4 +189,50 @@ describe('apgd', () => {
     expect(ce).toBeLessThanOrEqual(m / 2);
     tf.dispose([x, y]);
   });
+
+  it('earlyStop: an image leaves the batch once broken; every image keeps its own iterate, in order', () => {
+    const m = 30;
+    const xs = randomInputs(m, d, 14, 0.2, 0.8);
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const ys = Array.from({ length: m }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const rows: number[] = [];
+    const rec: Model = (xx) => (rows.push(xx.shape[0]), model(xx));
+    rec.stochastic = false;
+    const eps = 0.2; // breaks 14 of the 30 images with these seeds
+    const early = apgd(rec, x, y, { eps, steps: 12, earlyStop: true, seed: 2 });
+    const full = apgd(model, x, y, { eps, steps: 12, seed: 2 });
+    const broken = (t: tf.Tensor) => perExampleOf(t, m).map((a, i) => argmax(linearLogits(model, a)) !== ys[i]);
+    const be = broken(early);
+    const bf = broken(full);
+    // Some but not all images break; early stopping breaks the same ones (the kept iterate of a
+    // broken image is its first breaking one, which on a deterministic model stays broken).
+    expect(be.filter(Boolean).length).toBeGreaterThan(0);
+    expect(be.filter(Boolean).length).toBeLessThan(m);
+    expect(be).toEqual(bf);
+    // The batch shrinks, never grows, and ends with the unbroken images only.
+    expect(rows[0]).toBe(m);
+    rows.forEach((r, i) => i > 0 && expect(r).toBeLessThanOrEqual(rows[i - 1]));
+    expect(rows[rows.length - 1]).toBe(be.filter((b) => !b).length);
+    // Each output row lies in the eps-ball of its own input (no mix-up of rows).
+    perExampleOf(early, m).forEach((a, i) => a.forEach((v, k) => expect(Math.abs(v - xs[i * d + k])).toBeLessThanOrEqual(eps + 1e-6)));
+    // Unbroken images ran the whole budget and end where the full run ends.
+    const e = values(early);
+    const f = values(full);
+    be.forEach((b, i) => !b && expect(e.slice(i * d, (i + 1) * d)).toEqual(f.slice(i * d, (i + 1) * d)));
+    tf.dispose([x, y, early, full]);
+  });
+
+  it('earlyStop leaves no tensors behind, with EOT and when every image breaks', async () => {
+    const x = tf.tensor4d(randomInputs(n, d, 15), [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    await expectNoLeak(() => apgd(inputDropout(model, 0.2, 1), x, y, { eps: 0.1, steps: 8, eotSamples: 2, earlyStop: true }), (a) => a.dispose());
+    await expectNoLeak(() => apgd(model, x, y, { eps: 0.9, steps: 8, earlyStop: true, loss: 'dlr' }), (a) => a.dispose());
+    tf.dispose([x, y]);
+  });
 });
+
+function perExampleOf(t: tf.Tensor, m: number): number[][] {
+  const v = values(t);
+  return Array.from({ length: m }, (_, i) => v.slice(i * d, (i + 1) * d));
+}
