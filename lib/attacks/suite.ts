@@ -48,7 +48,7 @@ import { apgd } from './apgd';
 import { apgdTargeted } from './apgd_targeted';
 import { averagedCorrect } from './scores';
 import { square } from './square';
-import type { AttackNorm } from './types';
+import type { AttackNorm, GradientStats } from './types';
 import { checkBounds, checkEps, checkImageIds, checkInputs, checkInt, checkNorm, checkSeed } from './validate';
 
 /** AutoAttack's versions: `'standard'` for deterministic models, `'rand'` for randomised ones. */
@@ -105,6 +105,14 @@ export interface AutoAttackOptions {
   seed?: number;
   /** Called with images processed (clean pass and each attack, `n` each) and the total. */
   onProgress?: ProgressCallback;
+  /** Receives the gradient statistics of every APGD call. */
+  onStats?: (stats: GradientStats) => void;
+  /**
+   * Also return `adv`, the worst-case input per image: the output of the attack that broke it, the
+   * last attack's output for a robust image, the clean input for a clean-misclassified one.
+   * Default `false`.
+   */
+  returnAdv?: boolean;
 }
 
 /** What one attack of the suite did. */
@@ -155,6 +163,8 @@ export interface AutoAttackResult {
   cells: Record<string, (boolean | null)[]>;
   /** The name of the attack that broke the most images (`null` when none broke any). */
   strongest: SuiteAttackName | null;
+  /** With `returnAdv`: the worst-case inputs `[n, h, w, c]` (see `returnAdv`); the caller owns them. */
+  adv?: tf.Tensor4D;
 }
 
 /** `AutoAttackOptions` after validation, with every default filled in. */
@@ -226,9 +236,9 @@ export function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAtta
 }
 
 /** Runs one attack of the suite on a batch; the caller owns the result. */
-function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[]): tf.Tensor4D {
+function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[], onStats?: (s: GradientStats) => void): tf.Tensor4D {
   const common = { eps: o.eps, bounds: o.bounds, seed: deriveSeed(o.seed, 'autoattack', name), imageIds };
-  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop };
+  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, onStats };
   switch (name) {
     case 'apgd-ce':
       return apgd(model, x, y, { ...apgdCommon, loss: 'ce' });
@@ -293,6 +303,8 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
     done += rows.length;
     options.onProgress?.(done, total);
   }
+  const d = x.shape[1] * x.shape[2] * x.shape[3];
+  const advBuffer = options.returnAdv ? Float32Array.from(x.dataSync()) : undefined;
   const robust = cleanCorrect.slice();
   const brokenBy: (SuiteAttackName | 'clean' | null)[] = cleanCorrect.map((ok) => (ok ? null : 'clean'));
   const cells: Record<string, (boolean | null)[]> = {};
@@ -307,10 +319,14 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
       const { xb, yb } = gatherRows(batch);
       try {
         model.reseed?.(deriveSeed(o.seed, 'autoattack', name, ids[batch[0]]));
-        const adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]));
+        const adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats);
         let ok: boolean[];
         try {
           ok = await predict(adv, batch, `${name}-predict`);
+          if (advBuffer) {
+            const a = adv.dataSync();
+            batch.forEach((i, j) => advBuffer.set(a.subarray(j * d, (j + 1) * d), i * d));
+          }
         } finally {
           adv.dispose();
         }
@@ -356,5 +372,6 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
     brokenBy,
     cells,
     strongest: strongestRow ? strongestRow.name : null,
+    ...(advBuffer ? { adv: tf.tensor4d(advBuffer, x.shape) } : {}),
   };
 }

@@ -145,6 +145,24 @@ describe('autoAttack', () => {
     tf.dispose([one, yOne]);
   });
 
+  it('returnAdv: per image the output of the attack that broke it, the clean input for clean-misclassified ones; onStats sees every APGD call', async () => {
+    let calls = 0;
+    const res = await autoAttack(model, x, y, { ...budget, returnAdv: true, onStats: (st) => (calls += st.gradientCalls) });
+    const adv = res.adv!;
+    expect(adv.shape).toEqual([n, ...shape]);
+    const a = Array.from(adv.dataSync());
+    for (let i = 0; i < n; i++) {
+      const row = a.slice(i * d, (i + 1) * d);
+      const pred = argmax(linearLogits(model, row));
+      if (res.brokenBy[i] === 'clean') expect(row).toEqual(xs.slice(i * d, (i + 1) * d).map(Math.fround));
+      else if (res.brokenBy[i] !== null) expect(pred).not.toBe(labels[i]);
+      else expect(pred).toBe(labels[i]);
+      row.forEach((v, k) => expect(Math.abs(v - xs[i * d + k])).toBeLessThanOrEqual(budget.eps + 1e-6));
+    }
+    expect(calls).toBeGreaterThan(0);
+    adv.dispose();
+  });
+
   it('at eps 0 runs no attack: robust accuracy is the clean accuracy', async () => {
     const res = await autoAttack(model, x, y, { ...budget, eps: 0 });
     expect(res.robust).toEqual(res.cleanCorrect);
@@ -165,6 +183,7 @@ describe('autoAttack', () => {
 
   it('leaves no tensors behind', async () => {
     await expectNoLeak(() => autoAttack(model, x, y, { ...budget, batchSize: 10 }));
+    await expectNoLeak(() => autoAttack(model, x, y, { ...budget, returnAdv: true }), (r) => r.adv!.dispose());
     await expectNoLeak(() => autoAttack(inputDropout(model, 0.05, 1), x, y, { eps: 0.1, steps: 3, eotSamples: 2, predictSamples: 4, attacks: ['apgd-dlr', 'square'], squareQueries: 10 }));
   });
 });
