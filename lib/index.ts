@@ -67,3 +67,5 @@ export * from './reproduce/claims';
 export * from './rl';
 export * from './report/catch_frames';
 export * from './reproduce/inputs';
+// Randomized smoothing (Cohen et al. 2019): exact binomial statistics, Gaussian input noise, the smoothed classifier
+export * from './metrics/binomial';
