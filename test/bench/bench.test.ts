@@ -48,10 +48,7 @@ describe('saplab bench', () => {
     const script = compileBatchWorker();
     try {
       const r = await runBench({ ...TINY, torch: false, stock: false, workloads: ['forward'], workerSplit: { workers: 1, batch: 5, workerScript: script } });
-      if (tf.getBackend() !== 'wasm') {
-        expect(r.workerSplit).toBeNull();
-        return;
-      }
+      expect(tf.getBackend()).toBe('wasm'); // set by beforeAll(useWasm), which fails without wasm
       expect(r.workerSplit!.batch).toBe(5);
       expect(r.workerSplit!.workers).toBe(1);
       expect(r.workerSplit!.identical).toBe(true);
