@@ -199,11 +199,13 @@ describe.skipIf(!chromiumHere)('show with a static image', () => {
     await closeBrowser();
   });
 
-  it('adds a PNG at export quality (scale 2) next to the plotly JSON', async () => {
+  it('adds a PNG at 1.5x next to the plotly JSON', async () => {
     const sent: MimeBundle[] = [];
     await show(fig, { display: (b) => sent.push(b), idleMs: 500 });
     const png = decodePng(Buffer.from(sent[0]['image/png']!, 'base64'));
-    expect([png.width, png.height]).toEqual([840, 520]);
+    expect([png.width, png.height]).toEqual([630, 390]);
+    await show(fig, { display: (b) => sent.push(b), idleMs: 500, scale: 2 });
+    expect(decodePng(Buffer.from(sent[1]['image/png']!, 'base64')).width).toBe(840);
     expect(Object.keys(sent[0]).sort()).toEqual([PLOTLY_MIME, 'image/png', 'text/plain'].sort());
   });
 
@@ -212,6 +214,6 @@ describe.skipIf(!chromiumHere)('show with a static image', () => {
     const b = await (f as unknown as Record<symbol, () => Promise<MimeBundle>>)[JUPYTER_DISPLAY]();
     expect(b[PLOTLY_MIME]).toEqual({ data: f.data, layout: f.layout, config: f.config });
     const png = decodePng(Buffer.from(b['image/png']!, 'base64'));
-    expect([png.width, png.height]).toEqual([400, 300]);
+    expect([png.width, png.height]).toEqual([300, 225]);
   });
 });
