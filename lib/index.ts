@@ -67,3 +67,5 @@ export * from './reproduce/claims';
 export * from './rl';
 export * from './report/catch_frames';
 export * from './reproduce/inputs';
+// Report: notebook figures (defense bars)
+export * from './report/defense_bars';

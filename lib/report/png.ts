@@ -203,3 +203,28 @@ export function compactPng(png: Uint8Array): Buffer {
   const out = encodeIndexed(image) ?? encodePng(image);
   return out.length < input.length ? out : input;
 }
+
+/**
+ * `png` with its physical resolution recorded (a `pHYs` chunk in pixels per metre, replacing
+ * any present), so that word processors and LaTeX size it correctly: 300 dpi for print.
+ */
+export function withPngDpi(png: Uint8Array, dpi: number): Buffer {
+  if (!Number.isFinite(dpi) || dpi <= 0) throw new Error(`withPngDpi: dpi must be a positive number, got ${dpi}`);
+  const b = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (b.length < 33 || !b.subarray(0, 8).equals(SIGNATURE) || b.toString('latin1', 12, 16) !== 'IHDR') throw new Error('withPngDpi: not a PNG');
+  const parts: Buffer[] = [b.subarray(0, 33)];
+  const ppm = Math.round(dpi / 0.0254);
+  const phys = Buffer.alloc(9);
+  phys.writeUInt32BE(ppm, 0);
+  phys.writeUInt32BE(ppm, 4);
+  phys[8] = 1; // unit: metre
+  parts.push(chunk('pHYs', phys));
+  let off = 33;
+  while (off + 8 <= b.length) {
+    const len = b.readUInt32BE(off);
+    const type = b.toString('latin1', off + 4, off + 8);
+    if (type !== 'pHYs') parts.push(b.subarray(off, off + 12 + len));
+    off += 12 + len;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,6 +1,6 @@
 import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
-import { compactPng, decodePng as decodeLib, encodePng } from '../../lib/report/png';
+import { compactPng, decodePng as decodeLib, encodePng, withPngDpi } from '../../lib/report/png';
 import { decodePng } from './png';
 
 /** A deterministic RGBA test image: `colours` distinct opaque colours in bands, or a gradient. */
@@ -67,6 +67,20 @@ function loosePng(src: ReturnType<typeof image>): Buffer {
   const fast = encodePng(src);
   return Buffer.concat([fast.subarray(0, 33), chunkOf('IDAT', zlib.deflateSync(raw, { level: 0 })), fast.subarray(fast.length - 12)]);
 }
+
+describe('withPngDpi', () => {
+  it('records the resolution in one pHYs chunk, replacing an old one, pixels unchanged', () => {
+    const src = image(30, 20, 'gradient');
+    const once = withPngDpi(encodePng(src), 150);
+    const twice = withPngDpi(once, 300);
+    expect(twice.toString('latin1').split('pHYs')).toHaveLength(2);
+    const at = twice.indexOf('pHYs');
+    expect([twice.readUInt32BE(at + 4), twice.readUInt32BE(at + 8), twice[at + 12]]).toEqual([11811, 11811, 1]);
+    expect(decodeLib(twice).pixels).toEqual(src.pixels);
+    expect(() => withPngDpi(Buffer.from('nope'), 300)).toThrow(/not a PNG/);
+    expect(() => withPngDpi(once, 0)).toThrow(/dpi/);
+  });
+});
 
 function chunkOf(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
