@@ -79,3 +79,5 @@ export * from './metrics/binomial';
 export * from './data/gaussian_noise';
 export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
+// Report: notebook figures (defense bars)
+export * from './report/defense_bars';

@@ -49,7 +49,7 @@ describe('withGaussianSmoothing', () => {
   it('passes the gradient to x: for a linear base it is the base gradient', () => {
     const m = withGaussianSmoothing(binaryModel(), { sigma: 0.5, seed: 1 });
     const x = imagesAt([0.1]);
-    const g = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(m(xx), tf.tensor1d([1, 0]))))(x);
+    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(m(xx as tf.Tensor4D), tf.tensor1d([1, 0]))))(x);
     const gv = Array.from(g.dataSync());
     gv.forEach((v, i) => expect(v).toBeCloseTo(W[i], 6));
     tf.dispose([x, g]);
@@ -65,7 +65,7 @@ describe('withGaussianSmoothing', () => {
     const x = imagesAt([0.1, -0.2]);
     await expectNoLeak(() => {
       tf.dispose(m(x));
-      tf.dispose(tf.grad((xx: tf.Tensor4D) => tf.sum(m(xx)))(x));
+      tf.dispose(tf.grad((xx: tf.Tensor) => tf.sum(m(xx as tf.Tensor4D)))(x));
     });
     x.dispose();
   });
