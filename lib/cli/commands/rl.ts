@@ -130,11 +130,6 @@ function usage(): string {
   return `usage: saplab rl <subcommand> [flags]\n\nReinforcement learning on Catch: a DQN agent, SAP on its Q-network, attacks on its observations.\n\n${parts.join('\n\n')}`;
 }
 
-/** Adds a subcommand (used by the evaluation grid's module to register `rl evaluate`). */
-export function addRlSubcommand(name: string, sub: Sub): void {
-  SUBCOMMANDS[name] = sub;
-}
-
 /** The `rl` command. */
 export const rlCommand: Command = {
   summary: 'Reinforcement learning on Catch: `rl train` (DQN agent), `rl evaluate` (returns under attack, dense vs SAP).',
