@@ -74,3 +74,10 @@ export * from './reproduce/claims';
 export * from './rl';
 export * from './report/catch_frames';
 export * from './reproduce/inputs';
+// Randomized smoothing (Cohen et al. 2019): exact binomial statistics, Gaussian input noise, the smoothed classifier
+export * from './metrics/binomial';
+export * from './data/gaussian_noise';
+export * from './defenses/smoothing';
+export * from './defenses/smoothing_certify';
+// Report: notebook figures (defense bars)
+export * from './report/defense_bars';
