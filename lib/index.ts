@@ -69,3 +69,6 @@ export * from './report/catch_frames';
 export * from './reproduce/inputs';
 // Randomized smoothing (Cohen et al. 2019): exact binomial statistics, Gaussian input noise, the smoothed classifier
 export * from './metrics/binomial';
+export * from './data/gaussian_noise';
+export * from './defenses/smoothing';
+export * from './defenses/smoothing_certify';
