@@ -72,3 +72,4 @@ export * from './metrics/binomial';
 export * from './data/gaussian_noise';
 export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
+export * from './attacks/smooth_adv';
