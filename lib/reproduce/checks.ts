@@ -24,9 +24,9 @@
  */
 import { wilsonInterval } from '../metrics/accuracy';
 import { binomialHalfCdf } from '../metrics/paired';
-import type { ReproduceConfig } from './config';
+import type { ReproduceConfig } from './spec';
 import { adaptiveAttacks, CellIndex, ComparisonRow, compareCells, comparisonRows, papersAttack } from './comparisons';
-import type { CellResult } from './run';
+import type { CellResult } from './cell';
 
 /** Verdict of one check. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -3,10 +3,10 @@
  * a claim holds only when its 95% paired interval excludes 0; otherwise it is "not
  * distinguishable at n = …", with the number of images that would resolve the observed effect.
  */
-import type { ReproduceConfig } from './config';
+import type { ReproduceConfig } from './spec';
 import { ComparisonRow, papersAttack, resolved } from './comparisons';
 import type { CheckResult } from './checks';
-import type { CellResult } from './run';
+import type { CellResult } from './cell';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;

@@ -18,8 +18,8 @@
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
 import { mcnemarExact, pairedProportionDifference, sampleSizeForPairedDifference } from '../metrics/paired';
-import type { AttackSpec, ReproduceConfig } from './config';
-import type { CellResult } from './run';
+import type { AttackSpec, ReproduceConfig } from './spec';
+import type { CellResult } from './cell';
 
 /** One paired comparison of two cells on the same images. */
 export interface ComparisonRow {

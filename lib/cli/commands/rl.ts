@@ -5,20 +5,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
-import { initBackend } from '../backend';
-import { saveModel } from '../models/io';
-import { writeFileAtomic } from '../data/download';
-import { asModel } from '../models/model';
-import { DEFAULT_DQN, DqnConfig, trainDqn } from '../rl/dqn';
-import { episodeSeeds } from '../rl/catch';
-import { meanReturnInterval, playCatch } from '../rl/play';
-import type { Command } from './commands';
-import { ConfigError } from '../reproduce/config';
-import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../rl/evaluate_config';
-import { runRlEvaluate } from '../rl/evaluate_grid';
-
-const backendFlag = { type: 'string' as const, help: 'tensorflow-gpu | tensorflow | wasm | cpu | auto', default: 'auto' };
+import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
+import { backendFlag, type Command } from '../command';
+import { initBackend } from '../../backend';
+import { saveModel } from '../../models/io';
+import { writeFileAtomic } from '../../data/download';
+import { asModel } from '../../models/model';
+import { DEFAULT_DQN, DqnConfig, trainDqn } from '../../rl/dqn';
+import { episodeSeeds } from '../../rl/catch';
+import { meanReturnInterval, playCatch } from '../../rl/play';
+import { ConfigError } from '../../reproduce/config';
+import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../../rl/evaluate_config';
+import { runRlEvaluate } from '../../rl/evaluate_grid';
 
 interface Sub {
   summary: string;
@@ -130,11 +128,6 @@ const SUBCOMMANDS: Record<string, Sub> = {
 function usage(): string {
   const parts = Object.entries(SUBCOMMANDS).map(([name, s]) => `saplab rl ${name} [flags]\n  ${s.summary}\n${usageFor(s.spec)}`);
   return `usage: saplab rl <subcommand> [flags]\n\nReinforcement learning on Catch: a DQN agent, SAP on its Q-network, attacks on its observations.\n\n${parts.join('\n\n')}`;
-}
-
-/** Adds a subcommand (used by the evaluation grid's module to register `rl evaluate`). */
-export function addRlSubcommand(name: string, sub: Sub): void {
-  SUBCOMMANDS[name] = sub;
 }
 
 /** The `rl` command. */
