@@ -79,5 +79,7 @@ export * from './metrics/binomial';
 export * from './data/gaussian_noise';
 export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
+export * from './defenses/smoothing_check';
+export * from './attacks/smooth_adv';
 // Report: notebook figures (defense bars)
 export * from './report/defense_bars';
