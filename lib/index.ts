@@ -67,5 +67,6 @@ export * from './reproduce/claims';
 export * from './rl';
 export * from './report/catch_frames';
 export * from './reproduce/inputs';
-// Report: notebook figures (defense bars)
+// Notebooks: figures and the example of notebook 7
 export * from './report/defense_bars';
+export * from './models/pixel_mlp';

@@ -4,6 +4,7 @@
  * Chromium, see `renderFigure`). Files are written atomically.
  */
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { writeFileAtomic } from '../data/download';
 import { renderFigure } from './browser';
 import type { PlotlyFigure, PlotlyLayout } from './figure';
@@ -175,4 +176,56 @@ export async function exportPaperFigure(figure: PlotlyFigure, file: string, opti
   const out = path.resolve(file);
   writeFileAtomic(out, bytes);
   return { file: out, ...size };
+}
+
+/** What `pdfInfo` reads from a PDF: enough to check a paper figure. */
+export interface PdfInfo {
+  /** Number of pages. */
+  pages: number;
+  /** Size of the first page in points (1/72 in). */
+  widthPt: number;
+  heightPt: number;
+  /** Embedded font names (subset prefixes removed), e.g. `DejaVuSans`. */
+  fonts: string[];
+  /** Whether the fonts' programs are embedded (`FontFile`, `FontFile2` or `FontFile3`). */
+  fontsEmbedded: boolean;
+  /** Whether a content stream draws text (`BT … Tj/TJ … ET`): text that can be selected. */
+  hasText: boolean;
+  /** Raster images in the file (`/Subtype /Image`). A vector plot has none. */
+  images: number;
+}
+
+/** Reads page size, fonts, text and images of a PDF such as Chromium writes (Flate streams). */
+export function pdfInfo(bytes: Uint8Array): PdfInfo {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString('latin1');
+  if (!text.startsWith('%PDF-')) throw new Error('pdfInfo: not a PDF');
+  const box = /\/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]/.exec(text);
+  if (!box) throw new Error('pdfInfo: no page size (MediaBox)');
+  let hasText = false;
+  const re = /stream\r?\n/g;
+  let m: RegExpExecArray | null;
+  while (!hasText && (m = re.exec(text))) {
+    const start = m.index + m[0].length;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) break;
+    let body: string;
+    try {
+      body = zlib.inflateSync(buf.subarray(start, end)).toString('latin1');
+    } catch {
+      body = text.slice(start, end);
+    }
+    hasText = /\bBT\b[\s\S]*?\bT[jJ]\b[\s\S]*?\bET\b/.test(body);
+    re.lastIndex = end;
+  }
+  const fonts = [...new Set([...text.matchAll(/\/BaseFont\s*\/([A-Z]{6}\+)?([^\s/<>[\]()]+)/g)].map((f) => f[2]))];
+  return {
+    pages: (text.match(/\/Type\s*\/Page\b/g) ?? []).length,
+    widthPt: Number(box[3]) - Number(box[1]),
+    heightPt: Number(box[4]) - Number(box[2]),
+    fonts,
+    fontsEmbedded: /\/FontFile[23]?\b/.test(text),
+    hasText,
+    images: (text.match(/\/Subtype\s*\/Image\b/g) ?? []).length,
+  };
 }
