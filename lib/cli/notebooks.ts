@@ -116,14 +116,17 @@ export interface PageCheck {
   broken: number;
   /** Console errors and uncaught page errors. */
   errors: string[];
+  /** With `count`: the number of elements matching that selector once the page has settled. */
+  count?: number;
 }
 
 /**
  * Opens an HTML file in headless Chromium (`scripts: false` disables JavaScript, as a viewer that
- * strips scripts would) and reports its images and console errors. Needs a browser
+ * strips scripts would) and reports its images and console errors, and with `count` the number of
+ * elements matching a selector once the page has settled (e.g. drawn plots). Needs a browser
  * (`chromiumPath()`).
  */
-export async function checkPageInChromium(file: string, options: { scripts?: boolean } = {}): Promise<PageCheck> {
+export async function checkPageInChromium(file: string, options: { scripts?: boolean; count?: string } = {}): Promise<PageCheck> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true, timeout: 90_000 });
@@ -137,8 +140,14 @@ export async function checkPageInChromium(file: string, options: { scripts?: boo
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(path.resolve(file)).href, { waitUntil: 'load', timeout: 120_000 });
     // Evaluated in the page (plain JavaScript, no DOM types needed here).
+    let count: number | undefined;
+    if (options.count) {
+      await page.waitForLoadState('networkidle', { timeout: 60_000 }).catch(() => undefined);
+      await page.waitForTimeout(500);
+      count = (await page.evaluate(`document.querySelectorAll(${JSON.stringify(options.count)}).length`)) as number;
+    }
     const counts = (await page.evaluate("Array.from(document.images, (i) => i.complete && i.naturalWidth > 0)")) as boolean[];
-    return { images: counts.filter(Boolean).length, broken: counts.filter((ok) => !ok).length, errors };
+    return { images: counts.filter(Boolean).length, broken: counts.filter((ok) => !ok).length, errors, ...(count !== undefined ? { count } : {}) };
   } finally {
     await browser.close();
   }
