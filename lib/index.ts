@@ -81,5 +81,6 @@ export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
 export * from './defenses/smoothing_check';
 export * from './attacks/smooth_adv';
-// Report: notebook figures (defense bars)
+// Notebooks: figures and the example of notebook 7
 export * from './report/defense_bars';
+export * from './models/pixel_mlp';
