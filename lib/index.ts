@@ -40,6 +40,7 @@ export * from './attacks';
 export * from './game';
 export * from './report/accuracy_vs_eps';
 export * from './report/paired_differences';
+export * from './report/budget_curve';
 export * from './report/reliability';
 export * from './report/adversarial_grid';
 export * from './report/keep_probability';

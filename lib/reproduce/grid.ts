@@ -5,6 +5,7 @@
  */
 import type { AttackSpec, DefenseSpec, ReproduceConfig } from './spec';
 import { hasBpda, isStochasticKind } from './stochastic_defenses';
+import { AUTOATTACK_VERSIONS } from '../attacks/suite';
 
 /** Every (defense, attack) pair the grid runs, `clean` included once per defense. */
 export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: AttackSpec }[] {
@@ -34,6 +35,7 @@ export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: Atta
   if (attack.method === 'fgsm') perImage = 3 * eot;
   else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
   else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
+  else if (attack.method === 'autoattack') return c.n * suiteCostPerImage(attack, isStochasticKind(defense.kind), samples);
   else perImage = (attack.queries ?? 1000) * (isStochasticKind(defense.kind) ? attack.predictSamples ?? 1 : 1);
   return c.n * (perImage + samples);
 }
@@ -51,4 +53,23 @@ export function gridCost(c: ReproduceConfig): number {
 /** The eps values an attack runs at: its own `eps` if set, else the grid's non-zero eps. */
 export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
   return attack.eps ?? c.eps.filter((e) => e > 0);
+}
+
+/**
+ * Work units per image of an `autoattack` cell, an upper bound: every attack of the suite on every
+ * image for its whole budget, plus a `samples`-pass prediction after each. The suite attacks only
+ * the images still robust and APGD stops on an image once it breaks, so a run costs less, by how
+ * much depends on the defense and eps.
+ */
+export function suiteCostPerImage(attack: AttackSpec, stochastic: boolean, samples: number): number {
+  const eot = stochastic ? attack.eotSamples ?? 20 : 1;
+  const apgdRun = 3 * eot * ((attack.steps ?? 100) + 1) * (attack.restarts ?? 1);
+  const names = attack.suite ?? AUTOATTACK_VERSIONS[attack.version ?? 'rand'];
+  let cost = samples; // the clean prediction
+  for (const name of names) {
+    if (name === 'square') cost += (attack.queries ?? 5000) * (stochastic ? attack.predictSamples ?? eot : 1);
+    else cost += name === 'apgd-t' ? (attack.targetClasses ?? 9) * (apgdRun + eot) : apgdRun;
+    cost += samples;
+  }
+  return cost;
 }

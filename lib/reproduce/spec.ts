@@ -7,6 +7,7 @@ import type { DatasetName } from '../data/datasets';
 import type { PixelRange } from '../models/input_conventions';
 import type { OutputKind } from '../models/logits';
 import type { BaselineKind } from '../defenses/baselines';
+import type { AutoAttackVersion, SuiteAttackName } from '../attacks/suite';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
@@ -36,23 +37,38 @@ export interface DefenseSpec {
 export interface AttackSpec {
   /** Column label, e.g. `PGD-EOT`. */
   name: string;
-  /** `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks). */
-  method: 'fgsm' | 'pgd' | 'apgd' | 'square';
-  /** Gradient steps (pgd, apgd). */
+  /**
+   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks), or `autoattack`: the suite of
+   * `autoAttack` (its attacks in sequence on the images still robust; a cell's accuracy is the
+   * per-image worst case, the robust accuracy).
+   */
+  method: 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
+  /** `autoattack`: `'rand'` (APGD-CE, APGD-DLR) or `'standard'` (APGD-CE, APGD-T, Square). Default `'rand'`. */
+  version?: AutoAttackVersion;
+  /** `autoattack`: the attacks of the suite, in order. Default the version's. */
+  suite?: SuiteAttackName[];
+  /** `autoattack`: APGD-T's target classes. Default 9. */
+  targetClasses?: number;
+  /**
+   * A cell of the budget curve of this attack (its name): the same attack at a smaller or larger
+   * budget, plotted against the budget, and left out of the checks and comparisons.
+   */
+  budgetOf?: string;
+  /** Gradient steps (pgd, apgd, and each APGD of autoattack). */
   steps?: number;
   /** Monte-Carlo gradient samples per step (EOT); the paper's FGSM averages 100. */
   eotSamples?: number;
   /** Loss for gradient attacks: `ce`, `margin` or `dlr`. */
   loss?: 'ce' | 'margin' | 'dlr';
-  /** Random restarts (pgd). */
+  /** Random restarts (pgd, autoattack's APGD). */
   restarts?: number;
   /** Step size relative to eps (pgd). */
   relStepsize?: number;
   /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
   bpda?: boolean;
-  /** Query budget (square). */
+  /** Query budget (square, and Square inside autoattack). */
   queries?: number;
-  /** Forward passes averaged per score of a stochastic model (square). Default 1. */
+  /** Forward passes averaged per score of a stochastic model (square, and Square inside autoattack). Default 1; autoattack: `eotSamples`. */
   predictSamples?: number;
   /** Only run against these defenses (names). Default: all. */
   only?: string[];

@@ -6,10 +6,11 @@ import { DATASETS, isDatasetName } from '../data/datasets';
 import { checkInputConventions } from '../models/input_conventions';
 import { ConfigError, MODEL_INPUT_DEFAULTS, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
 import { defenseSpecProblem, DEFENSE_SPEC_KEYS, heldOutProblem } from './stochastic_defenses';
+import { AUTOATTACK_VERSIONS, SUITE_ATTACKS } from '../attacks/suite';
 
 const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut'];
 const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
-const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf'];
+const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf', 'version', 'suite', 'targetClasses', 'budgetOf'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -53,8 +54,14 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
     if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
     attackNames.add(a.name);
-    if (!['fgsm', 'pgd', 'apgd', 'square'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd or square, got ${JSON.stringify(a.method)}`);
-    for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+    if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
+    for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+    for (const k of ['version', 'suite', 'targetClasses'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
+    if (a.version !== undefined && !(a.version in AUTOATTACK_VERSIONS)) throw new ConfigError(`attacks[${i}].version must be standard or rand, got ${JSON.stringify(a.version)}`);
+    if (a.suite !== undefined && (!Array.isArray(a.suite) || a.suite.length === 0 || a.suite.some((s) => !SUITE_ATTACKS.includes(s)) || new Set(a.suite).size !== a.suite.length)) {
+      throw new ConfigError(`attacks[${i}].suite must be a non-empty list of distinct attacks among ${SUITE_ATTACKS.join(', ')}, got ${JSON.stringify(a.suite)}`);
+    }
+    if (a.method === 'autoattack' && (a.transferFrom !== undefined || a.bpda)) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
     if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
     if (a.relStepsize !== undefined && !(a.relStepsize > 0)) throw new ConfigError(`attacks[${i}].relStepsize must be > 0`);
     if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
@@ -65,6 +72,7 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
     if (a.transferFrom !== undefined && (a.method === 'square' || a.bpda)) throw new ConfigError(`attacks[${i}].transferFrom needs a gradient attack without bpda`);
   });
   c.attacks.forEach((a, i) => {
+    if (a.budgetOf !== undefined && (!attackNames.has(a.budgetOf) || a.budgetOf === a.name || a.variantOf !== undefined)) throw new ConfigError(`attacks[${i}].budgetOf names an unknown attack "${a.budgetOf}" (or is combined with variantOf)`);
     if (a.variantOf !== undefined && (!attackNames.has(a.variantOf) || a.variantOf === a.name)) throw new ConfigError(`attacks[${i}].variantOf names an unknown attack "${a.variantOf}"`);
   });
   return c;

@@ -37,4 +37,15 @@ describe('validateConfig', () => {
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'x' }] })).toThrow(/variantOf names an unknown attack "x"/);
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'y' }] })).toThrow(/variantOf/);
   });
+
+  it('accepts autoattack attacks and rejects bad suite keys', () => {
+    const aa = { name: 'AA', method: 'autoattack' } as const;
+    expect(buildConfig('quick', { attacks: [{ ...aa, version: 'standard', suite: ['apgd-ce', 'apgd-t'], targetClasses: 3 }] }).attacks[0].suite).toEqual(['apgd-ce', 'apgd-t']);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, version: 'plus' as never }] })).toThrow(/version must be standard or rand/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['fab-t' as never] }] })).toThrow(/suite must be a non-empty list/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['apgd-ce', 'apgd-ce'] }] })).toThrow(/suite must be a non-empty list of distinct/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'p', method: 'pgd', version: 'rand' }] })).toThrow(/version is only used with method autoattack/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, transferFrom: 'dense' }] })).toThrow(/no transferFrom or bpda/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, budgetOf: 'nope' }] })).toThrow(/budgetOf names an unknown attack "nope"/);
+  });
 });
