@@ -80,5 +80,8 @@ export * from './metrics/binomial';
 export * from './data/gaussian_noise';
 export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
-// Report: notebook figures (defense bars)
+export * from './defenses/smoothing_check';
+export * from './attacks/smooth_adv';
+// Notebooks: figures and the example of notebook 7
 export * from './report/defense_bars';
+export * from './models/pixel_mlp';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportFormat, exportPaperFigure, learningCurvesFigure, paperFigure, ResultRow, wilsonInterval } from 'saplab';
+import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportFormat, exportPaperFigure, learningCurvesFigure, paperFigure, pdfInfo, ResultRow, wilsonInterval } from 'saplab';
 import { haveChromium } from './chromium_page';
 import { decodePng, distinctColours, nonWhitePixels } from './png';
 
@@ -174,6 +174,11 @@ describe.skipIf(!haveChromium())('exportPaperFigure', () => {
     const content = streams.join('\n');
     expect(content).toMatch(/\bBT\b[\s\S]*?\bT[jJ]\b[\s\S]*?\bET\b/);
     expect(text).not.toMatch(/\/Subtype\s*\/Image/);
+    // pdfInfo reads the same facts.
+    expect(pdfInfo(bytes)).toMatchObject({ pages: 1, fontsEmbedded: true, hasText: true, images: 0 });
+    expect(pdfInfo(bytes).fonts.length).toBeGreaterThan(0);
+    expect(Math.round(pdfInfo(bytes).widthPt)).toBe(234);
+    expect(() => pdfInfo(Buffer.from('no'))).toThrow(/not a PDF/);
   });
 
   it('writes SVG sized in inches and a 300 dpi PNG of the implied pixel size', async () => {

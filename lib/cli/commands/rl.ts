@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
-import { backendFlag, type Command } from '../command';
+import { backendFlag, checkBackendFlag, type Command } from '../command';
 import { initBackend } from '../../backend';
 import { saveModel } from '../../models/io';
 import { writeFileAtomic } from '../../data/download';
@@ -140,6 +140,7 @@ export const rlCommand: Command = {
     if (!sub) throw new UsageError(name ? `unknown subcommand ${JSON.stringify(name)}; use ${Object.keys(SUBCOMMANDS).join(' or ')}` : `missing subcommand; use ${Object.keys(SUBCOMMANDS).join(' or ')}`);
     const { flags, positional } = parseFlags(rest, sub.spec);
     if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+    checkBackendFlag(flags);
     return sub.run(flags);
   },
 };
