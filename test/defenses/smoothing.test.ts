@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { normalCdf, sampleCounts, withGaussianSmoothing, type Model } from 'saplab';
+import { normalCdf, predictProbs, sampleCounts, withGaussianSmoothing, type Model } from 'saplab';
 import { expectNoLeak } from '../helpers';
 import { binaryModel, imagesAt, NORM_W, W } from './smoothing_models';
 
@@ -53,6 +53,20 @@ describe('withGaussianSmoothing', () => {
     const gv = Array.from(g.dataSync());
     gv.forEach((v, i) => expect(v).toBeCloseTo(W[i], 6));
     tf.dispose([x, g]);
+  });
+
+  it('predictProbs averages its softmax over draws and reseeds it from its seed', () => {
+    const m = withGaussianSmoothing(binaryModel(), { sigma: 0.5 });
+    const x = imagesAt([0.05, -0.3]);
+    const a = predictProbs(m, x, { samples: 50, seed: 2 });
+    const b = predictProbs(m, x, { samples: 50, seed: 2 });
+    const c = predictProbs(m, x, { samples: 50, seed: 3 });
+    expect(a.arraySync()).toEqual(b.arraySync());
+    expect(a.arraySync()).not.toEqual(c.arraySync());
+    const p = a.arraySync() as number[][];
+    expect(p[0][0]).toBeGreaterThan(0.5); // class 0 on the positive side, class 1 on the negative
+    expect(p[1][1]).toBeGreaterThan(0.5);
+    tf.dispose([x, a, b, c]);
   });
 
   it('rejects sigma <= 0 or not finite', () => {
