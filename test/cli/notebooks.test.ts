@@ -99,7 +99,11 @@ describe('the output rules of executed notebooks', () => {
     const png = encodePng({ width: 4, height: 3, channels: 3, pixels: new Uint8Array(36).fill(200) }).toString('base64');
     const html = path.join(dir, 'page.html');
     fs.writeFileSync(html, `<html><body><img src="data:image/png;base64,${png}"><img src="missing.png"><script>console.error('ran')</script></body></html>`);
-    expect(await checkPageInChromium(html, { scripts: false })).toEqual({ images: 1, broken: 1, errors: [] });
+    const still = await checkPageInChromium(html, { scripts: false });
+    expect([still.images, still.broken]).toEqual([1, 1]);
+    // The missing image is reported; the script did not run.
+    expect(still.errors.some((e) => /Failed to load resource/.test(e))).toBe(true);
+    expect(still.errors.some((e) => e.includes('ran'))).toBe(false);
     const withScripts = await checkPageInChromium(html);
     expect(withScripts.errors.some((e) => e.includes('ran'))).toBe(true);
   });
