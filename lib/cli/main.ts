@@ -1,12 +1,31 @@
 #!/usr/bin/env node
 /**
- * The `saplab` command. Subcommands register themselves in `COMMANDS`; each parses its own flags
- * strictly (unknown flags and bad values print the usage and exit with code 2).
+ * The `saplab` command. Each subcommand lives in its own file under `commands/` and is listed in
+ * `COMMANDS`; each parses its own flags strictly (unknown flags and bad values print the usage and
+ * exit with code 2).
  */
 import { UsageError } from './args';
-import { COMMANDS } from './commands';
+import type { Command } from './command';
+import { infoCommand } from './commands/info';
+import { trainCommand } from './commands/train';
+import { reproduceCommand } from './commands/reproduce';
+import { notebooksCommand } from './commands/notebooks';
+import { evaluateCommand } from './commands/evaluate';
+import { benchCommand } from './commands/bench';
+import { rlCommand } from './commands/rl';
 import { DataError } from '../data/errors';
 import { ModelError } from '../models/load_model';
+
+/** The subcommands of `saplab`, in the order the usage lists them. */
+export const COMMANDS: Record<string, Command> = {
+  info: infoCommand,
+  train: trainCommand,
+  reproduce: reproduceCommand,
+  notebooks: notebooksCommand,
+  evaluate: evaluateCommand,
+  bench: benchCommand,
+  rl: rlCommand,
+};
 
 function mainUsage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`);

@@ -16,7 +16,7 @@ import { loadPretrained, PRETRAINED, type PretrainedName } from '../models/pretr
 import type { Model } from '../models/model';
 import { mcnemarExact, pairedProportionDifference } from '../metrics/paired';
 import { deriveSeed } from '../seed';
-import type { DefenseSpec, ReproduceConfig } from './config';
+import type { DefenseSpec, ReproduceConfig } from './spec';
 import { DEFAULT_HELD_OUT } from './stochastic_defenses';
 
 /** The shipped models of rows whose `model` differs from the config's, by name (the caller disposes them). */

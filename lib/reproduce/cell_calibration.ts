@@ -4,7 +4,7 @@
  * metrics of its predictions, from which the mean confidence follows.
  */
 import { NLL_EPSILON, type CalibrationResult } from '../metrics/calibration';
-import type { CellResult } from './run';
+import type { CellResult } from './cell';
 
 /** `cell`'s calibration (`classes`: the number of classes, 10 for Fashion-MNIST). Throws for a failed cell. */
 export function cellCalibration(cell: CellResult, classes = 10): CalibrationResult {

@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend, BackendChoice } from '../backend';
-import type { ReproduceConfig } from './config';
+import type { ReproduceConfig } from './spec';
 import type { MatchedStrength } from './baseline_grid';
-import { CellInputs, CellTask, computeCell, loadCellInputs } from './run';
+import { CellInputs, CellTask, computeCell, loadCellInputs } from './cell';
 
 /** What the main thread passes when it starts a cell worker. */
 export interface CellWorkerData {

@@ -16,7 +16,7 @@ import { logitsModel, LogitsModel } from '../models/logits';
 import { checkInputConventions, InputConventions, withInputConventions } from '../models/input_conventions';
 import { asModel, Model } from '../models/model';
 import { endsInRelu } from '../defenses/with_sap';
-import type { ModelInputConfig } from './config';
+import type { ModelInputConfig } from './spec';
 
 /** A loaded, checked model and data set. Call `dispose()` when done. */
 export interface EvaluationInputs {

@@ -3,6 +3,7 @@
  * and `summary.md` with the protocol, the accuracy and calibration tables, and plain statements of
  * what held and what did not, next to what the paper and its re-evaluations report.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
 import { describeDefense } from './stochastic_defenses';
@@ -12,14 +13,18 @@ import { pairedDifferencesFigure } from '../report/paired_differences';
 import { exportFigure } from '../report/export';
 import { chromiumAvailable, closeBrowser } from '../report/browser';
 import type { PlotlyFigure } from '../report/figure';
-import type { ResultRow } from '../report/table';
+import { makeResultRow, writeResults, type ResultRow } from '../report/table';
 import type { CalibrationResult } from '../metrics/calibration';
-import type { ReproduceConfig } from './config';
-import type { CellResult } from './run';
+import type { ReproduceConfig } from './spec';
+import type { CellResult } from './cell';
+import { stochasticSections, type MatchedStrength } from './baseline_grid';
+import { modelLabel } from './inputs';
 import { cellCalibration } from './cell_calibration';
 import { ComparisonRow, comparisonRows, writeComparisons } from './comparisons';
 import { checksMarkdown, runChecks } from './checks';
 import { claims, pairedTable } from './claims';
+import { budgetPoints, headlineSuite, headlineTable } from './headline';
+import { budgetCurveFigure } from '../report/budget_curve';
 
 export interface ReportInput {
   outDir: string;
@@ -29,6 +34,8 @@ export interface ReportInput {
   run: Record<string, unknown>;
   figures: boolean;
   log: (line: string) => void;
+  /** Calibrated strengths of the `matchTo` baselines, stated in the summary. Default none. */
+  matched?: Record<string, MatchedStrength>;
 }
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
@@ -115,6 +122,20 @@ function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): s
   ];
 }
 
+/** The "Robust accuracy" section: the headline table of the suite (see `headline.ts`). */
+function headlineSection(config: ReproduceConfig, cells: CellResult[]): string[] {
+  const table = headlineTable(config, cells);
+  if (!table) return [];
+  const suite = headlineSuite(config)!;
+  return [
+    '## Robust accuracy',
+    `The headline number of each defense: the fraction of the ${config.n} images that no attack of ${suite.name} broke (${suite.version ?? 'rand'} version: its attacks run in sequence, each on the images still robust, ${suite.steps ?? 100} steps, EOT ${suite.eotSamples ?? 20} on stochastic defenses; an image is broken when the softmax averaged over ${config.predictSamples} passes misclassifies it). The single attacks below are the detail under it.`,
+    '',
+    table,
+    '',
+  ];
+}
+
 /** Writes the figures and `summary.md`. */
 export async function writeReport(input: ReportInput): Promise<void> {
   const { outDir, config, cells, rows } = input;
@@ -141,6 +162,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
       if (c) rel[`${name}, clean`] = cellCalibration(c);
     }
     if (Object.keys(rel).length) figures.push(['reliability_clean', reliabilityFigure(rel, { title: 'Reliability, clean test images' })]);
+    const budget = budgetPoints(config, cells);
+    if (budget.length) figures.push(['budget_curve', budgetCurveFigure(budget, { title: `Robust accuracy (${headlineSuite(config)!.name}) against its budget, n = ${config.n}` })]);
     const useBrowser = chromiumAvailable();
     if (!useBrowser) figureNote = 'No Chromium was found, so figures were written as HTML only (install Debian `chromium` or set SAPLAB_CHROMIUM for SVG and PNG).';
     try {
@@ -172,6 +195,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     '## Protocol',
     protocolText(config, input.run),
     '',
+    ...headlineSection(config, cells),
     '## What held and what did not',
     ...claims(config, cells, comparisons, checks).map((c) => `- ${c}`),
     '',
@@ -195,4 +219,39 @@ export async function writeReport(input: ReportInput): Promise<void> {
     '',
   ].join('\n');
   writeFileAtomic(path.join(outDir, 'summary.md'), md);
+}
+
+/** Table rows of the cells: each attack's curve starts at its defense's clean accuracy. */
+export function cellsToRows(cells: CellResult[], config: ReproduceConfig): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const ok = cells.filter((c) => !c.error);
+  const clean = new Map(ok.filter((c) => c.attack === 'clean').map((c) => [c.defense, c]));
+  const row = (c: CellResult, attack: string) =>
+    makeResultRow(
+      { model: modelLabel(config.model), defense: c.defense, attack, eps: c.eps, sampleFraction: c.sampleFraction, seed: config.seed, extra: { mce: c.mce, seconds: Math.round(c.seconds * 10) / 10 } },
+      { accuracy: c.accuracy, low: c.accuracyLow, high: c.accuracyHigh, n: c.n, correct: Math.round(c.accuracy * c.n) },
+      { ece: c.ece, nll: c.nll, brier: c.brier } as CalibrationResult,
+    );
+  for (const d of config.defenses) {
+    const c0 = clean.get(d.name);
+    if (c0) rows.push(row(c0, 'clean'));
+    for (const a of config.attacks) {
+      const mine = ok.filter((c) => c.defense === d.name && c.attack === a.name).sort((p, q) => p.eps - q.eps);
+      if (mine.length === 0) continue;
+      if (c0 && config.eps.includes(0)) rows.push(row({ ...c0, eps: 0 }, a.name));
+      for (const c of mine) rows.push(row(c, a.name));
+    }
+  }
+  return rows;
+}
+
+/**
+ * The whole report of a finished run: `results.csv/json`, the figures and `summary.md` (with the
+ * sections on calibrated baselines when the protocol has them).
+ */
+export async function writeRunReport(input: ReportInput): Promise<void> {
+  writeResults(input.rows, path.join(input.outDir, 'results'));
+  await writeReport(input);
+  const extra = stochasticSections(input.config, input.cells, input.matched ?? {});
+  if (extra) fs.appendFileSync(path.join(input.outDir, 'summary.md'), '\n' + extra + '\n');
 }

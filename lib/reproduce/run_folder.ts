@@ -14,7 +14,7 @@ import { execFileSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend';
 import { writeFileAtomic } from '../data/download';
-import { ConfigError } from './config';
+import { ConfigError } from './spec';
 
 /** A file-name-safe key of a cell from its parts, e.g. `cellKey('SAP-100', 'FGSM', 0.1)`. */
 export function cellKey(defense: string, attack: string, eps: number): string {

@@ -1,7 +1,8 @@
 /**
- * The reproduction grid's stochastic baselines and adversarially trained models: validation of
- * their defense keys, and the two presets of the SAP paper's remaining classification experiments
- * (`--preset baselines`, `--preset adversarial-training`).
+ * The reproduction grid's defense kinds: which are stochastic, where BPDA differs, how the
+ * report names them, and validation of their keys. The presets of the SAP paper's remaining
+ * classification experiments (`--preset baselines`, `--preset adversarial-training`) are in
+ * `presets.ts`.
  *
  * Defense kinds and keys (next to `dense`, `sap` and `random` with `sampleFraction`):
  *
@@ -20,12 +21,11 @@
  * model (`fashion-cnn`, `fashion-cnn-fgsm-at`, `fashion-cnn-pgd-at`) used instead of the
  * config's `model` for that row.
  */
-import { BASELINE_KINDS, BASELINE_PARAMETERS, isBaselineKind, type BaselineKind } from '../defenses/baselines';
+import { BASELINE_KINDS, BASELINE_PARAMETERS, isBaselineKind } from '../defenses/baselines';
 import { checkPruneFraction } from '../defenses/weight_perturbation';
 import { checkRate, checkSigma } from '../defenses/activation_noise';
 import { PRETRAINED } from '../models/pretrained';
-import { DEFAULT_SEED } from '../seed';
-import { checkAttacks, MODEL_INPUT_DEFAULTS, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './config';
+import type { DefenseSpec, ReproduceConfig } from './spec';
 
 /** Every defense kind the grid knows. */
 export const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS] as const;
@@ -115,87 +115,4 @@ export function heldOutProblem(c: ReproduceConfig): string | undefined {
   if (typeof h.n !== 'number' || !Number.isInteger(h.n) || h.n < 1) return `heldOut.n must be a positive integer, got ${JSON.stringify(h.n)}`;
   if (c.defenses.some((d) => d.matchTo !== undefined) && c.n + h.n > 10000) return `n + heldOut.n must be at most 10000 (the evaluated and the held-out images must not overlap), got ${c.n} + ${h.n}`;
   return undefined;
-}
-
-const ADAPTIVE_STEPS = 10;
-
-/** The paper's attack, plain PGD, PGD with EOT and BPDA at the given sizes. */
-function attacksFor(eot: number, mcSamples: number, stochastic: string[], bpda: string[], dense: string[]): AttackSpec[] {
-  return [
-    { name: 'FGSM-MC', method: 'fgsm', eotSamples: mcSamples },
-    { name: 'PGD', method: 'pgd', steps: ADAPTIVE_STEPS, relStepsize: 0.25, only: dense },
-    { name: 'PGD-EOT', method: 'pgd', steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: eot, only: stochastic },
-    { name: 'BPDA', method: 'pgd', steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: eot, bpda: true, only: bpda },
-  ];
-}
-
-/**
- * `--preset baselines`: dense, SAP-100 and the five baselines matched to SAP-100's clean accuracy
- * on 500 held-out images, under the paper's attack (FGSM with an 8-sample Monte-Carlo gradient),
- * PGD-10 (dense and the deterministic DWP), PGD-10 with EOT-2 (every stochastic defense) and
- * BPDA with EOT-2 (where the backward differs), at eps 0.1, on 100 test images (95% Wilson
- * intervals about ±4 to ±9 points), plus the checklist's attacks on SAP-100. About 7 minutes on
- * the shared 2-core machine (load ~5): 4 of calibration, 3 of grid.
- */
-export function baselinesPreset(): ReproduceConfig {
-  const match = (name: string, kind: BaselineKind): DefenseSpec => ({ name, kind, matchTo: 'SAP-100' });
-  const defenses: DefenseSpec[] = [
-    { name: 'dense', kind: 'dense' },
-    { name: 'SAP-100', kind: 'sap', sampleFraction: 1 },
-    match('dropout', 'dropout'),
-    match('activation-noise', 'activation-noise'),
-    match('weight-noise', 'weight-noise'),
-    match('weight-pruning', 'weight-pruning'),
-    match('stochastic-weight-pruning', 'stochastic-weight-pruning'),
-  ];
-  const stochastic = defenses.filter((d) => isStochasticKind(d.kind)).map((d) => d.name);
-  const bpda = defenses.filter((d) => hasBpda(d.kind)).map((d) => d.name);
-  return {
-    ...MODEL_INPUT_DEFAULTS,
-    n: 100,
-    seed: DEFAULT_SEED,
-    eps: [0, 0.1],
-    predictSamples: 8,
-    batchSize: 100,
-    calibrationBins: 15,
-    heldOut: { n: 500 },
-    defenses,
-    attacks: [
-      ...attacksFor(2, 8, stochastic, bpda, ['dense', 'weight-pruning']),
-      // The robustness checklist's attacks, on SAP-100 only (they multiply the cost otherwise).
-      ...checkAttacks({ steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.1], effortOn: ['SAP-100'], largeOn: ['dense', 'SAP-100'], transferOn: ['SAP-100'] }),
-    ],
-  };
-}
-
-/**
- * `--preset adversarial-training`: the dense CNN, the FGSM-trained (the paper's recipe) and the
- * PGD-trained CNN, each as is and with SAP-100, under the paper's attack (FGSM-MC, 8 samples),
- * PGD-10 on the deterministic models, PGD-10 with EOT-2 and BPDA with EOT-2 on the SAP ones,
- * at eps 0.05 and 0.1, on 100 test images, plus the checklist's attacks on the SAP rows. About 6
- * minutes on the shared 2-core machine (load ~5).
- */
-export function adversarialTrainingPreset(): ReproduceConfig {
-  const defenses: DefenseSpec[] = [];
-  for (const [label, model] of [['dense', 'fashion-cnn'], ['FGSM-AT', 'fashion-cnn-fgsm-at'], ['PGD-AT', 'fashion-cnn-pgd-at']] as const) {
-    defenses.push({ name: label, kind: 'dense', model });
-    defenses.push({ name: `${label}+SAP-100`, kind: 'sap', sampleFraction: 1, model });
-  }
-  const sap = defenses.filter((d) => d.kind === 'sap').map((d) => d.name);
-  const plain = defenses.filter((d) => d.kind === 'dense').map((d) => d.name);
-  return {
-    ...MODEL_INPUT_DEFAULTS,
-    n: 100,
-    seed: DEFAULT_SEED,
-    eps: [0, 0.05, 0.1],
-    predictSamples: 8,
-    batchSize: 100,
-    calibrationBins: 15,
-    defenses,
-    attacks: [
-      ...attacksFor(2, 8, sap, sap, plain),
-      // The robustness checklist's attacks, on the SAP rows of the trained models only.
-      ...checkAttacks({ steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.1], effortOn: ['PGD-AT+SAP-100'], largeOn: ['PGD-AT', 'PGD-AT+SAP-100'], transferOn: ['dense+SAP-100', 'PGD-AT+SAP-100'] }),
-    ],
-  };
 }

@@ -5,39 +5,17 @@
  * plays the same episode seeds, so any two cells are paired; every random choice derives from the
  * user seed and the cell's key, so a resumed run gives the numbers of an uninterrupted one.
  */
-import * as tf from '@tensorflow/tfjs';
 import { loadPretrained } from '../models/pretrained';
-import { asModel, Model } from '../models/model';
-import { withSap, type SapModel } from '../defenses/with_sap';
-import { attacks } from '../attacks/factory';
-import type { Attack } from '../attacks/types';
 import { deriveSeed } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
 import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from '../reproduce/run_folder';
-import { episodeSeeds } from './catch';
 import { meanReturnInterval, playCatch } from './play';
-import { RlAgentSpec, RlAttackSpec, RlEvaluateConfig, rlGridPairs } from './evaluate_config';
+import { RlEvaluateConfig, rlGridPairs } from './evaluate_config';
+import { buildRlAgent, buildRlAttack, disposeAgent, rlEpisodeSeeds, type RlCell } from './evaluate_cell';
 import { writeRlReport } from './evaluate_report';
 
-/** One finished cell, as stored in `cells/<key>.json`. */
-export interface RlCell {
-  key: string;
-  agent: string;
-  kind: RlAgentSpec['kind'];
-  sampleFraction: number | null;
-  attack: string;
-  eps: number;
-  episodes: number;
-  meanReturn: number;
-  low: number;
-  high: number;
-  /** Fraction of decisions the attack changed (0 for clean cells). */
-  flipRate: number;
-  /** Per-episode returns, in the order of the episode seeds. */
-  returns: number[];
-  seconds: number;
-  error?: string;
-}
+export { buildRlAgent, buildRlAttack, disposeAgent, rlEpisodeSeeds } from './evaluate_cell';
+export type { RlCell } from './evaluate_cell';
 
 /** Options of the RL evaluation grid. */
 export interface RlEvaluateOptions {
@@ -60,28 +38,6 @@ export interface RlEvaluateResult {
   cells: RlCell[];
   computed: number;
   reused: number;
-}
-
-/** The episode seeds every cell plays. */
-export function rlEpisodeSeeds(config: RlEvaluateConfig): number[] {
-  return episodeSeeds(config.seed, config.episodes, 'rl-evaluate');
-}
-
-/** The attack function of a spec (EOT only against stochastic agents). */
-export function buildRlAttack(spec: RlAttackSpec, stochastic: boolean): Attack {
-  const eotSamples = stochastic ? spec.eotSamples : undefined;
-  return spec.method === 'fgsm' ? attacks.fgsm({ eotSamples }) : attacks.pgd({ steps: spec.steps, relStepsize: spec.relStepsize, eotSamples, randomStart: true });
-}
-
-/** The agent's model: the Q-network, or SAP / random pruning after every ReLU (weights shared). */
-export function buildRlAgent(net: tf.LayersModel, spec: RlAgentSpec, seed: number): Model {
-  if (spec.kind === 'dense') return asModel(net, spec.name);
-  return withSap(net, { sampleFraction: spec.sampleFraction, seed: deriveSeed(seed, 'agent', spec.name), kind: spec.kind });
-}
-
-/** Releases a SAP / random-pruning agent's graph (its layers stay alive while the original network holds them). */
-export function disposeAgent(model: Model): void {
-  (model as Partial<SapModel>).net?.dispose();
 }
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));

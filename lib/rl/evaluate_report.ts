@@ -15,7 +15,7 @@ import type { ResultRow } from '../report/table';
 import { pairedMeanDifference } from '../metrics/paired';
 import { deriveSeed } from '../seed';
 import type { RlEvaluateConfig } from './evaluate_config';
-import type { RlCell } from './evaluate_grid';
+import type { RlCell } from './evaluate_cell';
 import type { CheckEvidence, CheckResult, CheckStatus } from '../reproduce/checks';
 
 /** One row of `results.csv`. */

@@ -5,20 +5,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
-import { initBackend } from '../backend';
-import { saveModel } from '../models/io';
-import { writeFileAtomic } from '../data/download';
-import { asModel } from '../models/model';
-import { DEFAULT_DQN, DqnConfig, trainDqn } from '../rl/dqn';
-import { episodeSeeds } from '../rl/catch';
-import { meanReturnInterval, playCatch } from '../rl/play';
-import type { Command } from './commands';
-import { ConfigError } from '../reproduce/config';
-import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../rl/evaluate_config';
-import { runRlEvaluate } from '../rl/evaluate_grid';
-
-const backendFlag = { type: 'string' as const, help: 'tensorflow-gpu | tensorflow | wasm | cpu | auto', default: 'auto' };
+import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
+import { backendFlag, checkBackendFlag, type Command } from '../command';
+import { initBackend } from '../../backend';
+import { saveModel } from '../../models/io';
+import { writeFileAtomic } from '../../data/download';
+import { asModel } from '../../models/model';
+import { DEFAULT_DQN, DqnConfig, trainDqn } from '../../rl/dqn';
+import { episodeSeeds } from '../../rl/catch';
+import { meanReturnInterval, playCatch } from '../../rl/play';
+import { ConfigError } from '../../reproduce/config';
+import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../../rl/evaluate_config';
+import { runRlEvaluate } from '../../rl/evaluate_grid';
 
 interface Sub {
   summary: string;
@@ -132,11 +130,6 @@ function usage(): string {
   return `usage: saplab rl <subcommand> [flags]\n\nReinforcement learning on Catch: a DQN agent, SAP on its Q-network, attacks on its observations.\n\n${parts.join('\n\n')}`;
 }
 
-/** Adds a subcommand (used by the evaluation grid's module to register `rl evaluate`). */
-export function addRlSubcommand(name: string, sub: Sub): void {
-  SUBCOMMANDS[name] = sub;
-}
-
 /** The `rl` command. */
 export const rlCommand: Command = {
   summary: 'Reinforcement learning on Catch: `rl train` (DQN agent), `rl evaluate` (returns under attack, dense vs SAP).',
@@ -147,6 +140,7 @@ export const rlCommand: Command = {
     if (!sub) throw new UsageError(name ? `unknown subcommand ${JSON.stringify(name)}; use ${Object.keys(SUBCOMMANDS).join(' or ')}` : `missing subcommand; use ${Object.keys(SUBCOMMANDS).join(' or ')}`);
     const { flags, positional } = parseFlags(rest, sub.spec);
     if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+    checkBackendFlag(flags);
     return sub.run(flags);
   },
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli as cli } from './run_cli';
+import { runCli as cli } from '../run_cli';
 
 describe('saplab rl train', () => {
   it('trains, evaluates and saves the agent with its learning curve', async () => {

@@ -1,0 +1,124 @@
+/** `saplab reproduce`: the experiment grid of a preset (or a config), resumable, written to a run folder. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../args';
+import { Command, announceBackend, backendFlag, command } from '../command';
+import type { Model } from '../../models/model';
+import { withSap } from '../../defenses/with_sap';
+import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../../reproduce/config';
+import { needsRelu, runReproduce } from '../../reproduce/run';
+import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../../reproduce/inputs';
+import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
+import { parseWorkers } from '../../parallel/worker_count';
+
+function formatDuration(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
+
+/**
+ * Seconds the grid should take here: its cost in forward passes, split into the dense model's and
+ * the stochastic defenses', times a forward pass of each measured on this model and machine (a
+ * gradient counts about three passes, see `gridCost`).
+ */
+async function estimateSeconds(config: ReproduceConfig, inputs: EvaluationInputs): Promise<number> {
+  const k = Math.min(32, config.batchSize, inputs.data.x.shape[0]);
+  const x = tf.slice(inputs.data.x, [0, 0, 0, 0], [k, -1, -1, -1]) as tf.Tensor4D;
+  const perImage = (model: Model) => {
+    const once = () => tf.tidy(() => model(x).dataSync());
+    once();
+    const t = Date.now();
+    for (let i = 0; i < 2; i++) once();
+    return (Date.now() - t) / 1000 / 2 / k;
+  };
+  const dense = perImage(inputs.wrap(inputs.net));
+  const stochasticDefenses = config.defenses.filter((d) => d.kind !== 'dense');
+  const stochastic = stochasticDefenses.length ? perImage(inputs.wrap(withSap(inputs.net, { sampleFraction: 1, seed: 1 }))) : 0;
+  tf.dispose(x);
+  const denseCost = gridCost({ ...config, defenses: config.defenses.filter((d) => d.kind === 'dense') });
+  const stochasticCost = gridCost({ ...config, defenses: stochasticDefenses });
+  return denseCost * dense + stochasticCost * stochastic;
+}
+
+/** The `reproduce` command. */
+export const reproduceCommand: Command = command(
+  'reproduce',
+  "The main job: the paper's experiment and the adaptive evaluation on the shipped CNN and test split, written to results/<run>/.",
+  {
+    quick: { type: 'boolean', help: 'small protocol for CI (under 2 minutes)' },
+    full: { type: 'boolean', help: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)' },
+    preset: { type: 'string', help: `named protocol: ${Object.keys(PRESETS).join(', ')} (--quick and --full are short for two of them)` },
+    out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/<preset>-seed<seed>)' },
+    n: { type: 'number', help: 'number of test images' },
+    seed: { type: 'number', help: 'seed of every random choice' },
+    config: { type: 'string', help: 'JSON file overriding protocol keys (see lib/reproduce/config.ts)' },
+    'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
+    'no-figures': { type: 'boolean', help: 'skip figure export' },
+    workers: { type: 'string', help: 'worker threads computing cells beside the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core beyond the one of the main thread, on wasm/cpu)' },
+    ...MODEL_INPUT_FLAGS,
+    backend: backendFlag,
+  },
+  async (f) => {
+    let workers: number | 'auto' | undefined;
+    try {
+      workers = parseWorkers(f.workers, '--workers');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1) throw new UsageError('--quick, --full and --preset exclude each other');
+    const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : f.preset ?? 'default';
+    if (!PRESETS[preset]) throw new UsageError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+    let overrides: Partial<ReproduceConfig> = {};
+    if (f.config) {
+      let text: string;
+      try {
+        text = fs.readFileSync(String(f.config), 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read --config ${f.config}: ${(e as Error).message}`);
+      }
+      try {
+        overrides = JSON.parse(text);
+      } catch (e) {
+        throw new UsageError(`--config ${f.config} is not valid JSON: ${(e as Error).message}`);
+      }
+      if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) throw new UsageError(`--config ${f.config} must hold a JSON object`);
+    }
+    if (f.n !== undefined) overrides.n = f.n;
+    if (f.seed !== undefined) overrides.seed = f.seed;
+    Object.assign(overrides, modelInputOverrides(f));
+    if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');
+    let config: ReproduceConfig;
+    try {
+      config = buildConfig(preset, overrides);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`bad protocol: ${e.message}`);
+      throw e;
+    }
+    await announceBackend(f.backend);
+    const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}`));
+    // Model and data are loaded and checked before anything is written (bad input: exit 2, no folder).
+    const inputs = await loadEvaluationInputs(config, { needsRelu: needsRelu(config) });
+    const estimate = await estimateSeconds(config, inputs);
+    process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset} -> ${outDir}\n`);
+    process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
+    // The suite's cells are costed as if every attack ran on every image for its whole budget.
+    const bound = config.attacks.some((a) => a.method === 'autoattack') ? ', at most: the AutoAttack suite attacks only the images still robust and stops on each once broken' : '';
+    process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound} (resumable: rerun with the same --out)\n`);
+    let result;
+    try {
+      result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused${result.workers ? ` (main thread + ${result.workers} worker threads)` : ''} -> ${outDir}\n`);
+    if (result.status === 'complete') {
+      process.stdout.write(fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8').split('## Figures')[0]);
+      return result.cells.some((c) => c.error) ? 1 : 0;
+    }
+    return result.status === 'interrupted' ? 130 : 0;
+  },
+);

@@ -1,0 +1,259 @@
+/**
+ * One cell of the reproduction grid (a defense under an attack at one eps, or clean): the defense
+ * and the attack built from their specs, the images attacked batch by batch, the predictions,
+ * their accuracy and calibration. Every random choice is reseeded from (seed, cell, batch), so any
+ * thread or process computes the same numbers; the scheduler that runs cells is in `run.ts`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../models/model';
+import type { Dataset } from '../data/fashion_mnist';
+import { buildRow, loadExtraModels, type MatchedStrength } from './baseline_grid';
+import { predictProbs } from '../defenses/predict';
+import { attacks } from '../attacks/factory';
+import type { Attack, GradientStats } from '../attacks/types';
+import { autoAttack, type AutoAttackOptions } from '../attacks/suite';
+import { wilsonInterval } from '../metrics/accuracy';
+import { accuracy } from '../metrics/accuracy';
+import { calibration, CalibrationResult } from '../metrics/calibration';
+import { deriveSeed } from '../seed';
+import type { AttackSpec, DefenseSpec, ReproduceConfig } from './spec';
+import { EvaluationInputs, loadEvaluationInputs } from './inputs';
+
+/** One finished cell of the grid, as stored in `cells/<key>.json`. */
+export interface CellResult {
+  key: string;
+  defense: string;
+  kind: DefenseSpec['kind'];
+  sampleFraction: number | null;
+  attack: string;
+  eps: number;
+  n: number;
+  accuracy: number;
+  accuracyLow: number;
+  accuracyHigh: number;
+  ece: number;
+  mce: number;
+  nll: number;
+  brier: number;
+  /** Per-example correctness as a string of 0/1. */
+  correct: string;
+  /** Reliability bins of the predictions. */
+  bins: CalibrationResult['bins'];
+  /** Gradient statistics summed over batches (gradient attacks). */
+  gradientStats?: GradientStats;
+  /**
+   * `autoattack` cells: the suite's attacks with the images each attacked and broke, and per
+   * image the attack that broke it (`-` robust, `clean` misclassified clean), comma-separated.
+   * The cell's `accuracy` and `correct` are the suite's per-image worst case.
+   */
+  suite?: { attacks: SuiteCellRow[]; brokenBy: string };
+  seconds: number;
+  /** Set when the cell failed; the run goes on and the summary reports it. */
+  error?: string;
+}
+
+/** `true` when a protocol applies SAP or random pruning, which need a ReLU in the model. */
+export function needsRelu(config: ReproduceConfig): boolean {
+  return config.defenses.some((d) => d.kind === 'sap' || d.kind === 'random');
+}
+
+/**
+ * The attack function of a spec. EOT only matters for stochastic models; `onStats` receives the
+ * gradient statistics of each call (gradient attacks).
+ */
+export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void): Attack {
+  const eotSamples = stochastic ? spec.eotSamples : undefined;
+  switch (spec.method) {
+    case 'fgsm':
+      return attacks.fgsm({ eotSamples, loss: spec.loss, onStats });
+    case 'pgd':
+      return attacks.pgd({ steps: spec.steps, relStepsize: spec.relStepsize, eotSamples, loss: spec.loss, restarts: spec.restarts, randomStart: true, onStats });
+    case 'apgd':
+      return attacks.apgd({ steps: spec.steps, eotSamples, loss: spec.loss === 'margin' ? 'ce' : spec.loss, onStats });
+    case 'square':
+      return attacks.square({ queries: spec.queries, predictSamples: stochastic ? spec.predictSamples ?? 1 : 1 });
+    case 'autoattack':
+      throw new Error('an autoattack cell runs the suite itself (computeCell), not as a single attack');
+  }
+}
+
+/** The `autoAttack` options of an `autoattack` spec (the budgets; eps, seed and image ids come per batch). */
+export function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: number): Omit<AutoAttackOptions, 'eps'> {
+  const eotSamples = stochastic ? spec.eotSamples ?? 20 : 1;
+  return {
+    version: spec.version ?? 'rand',
+    ...(spec.suite ? { attacks: spec.suite } : {}),
+    steps: spec.steps ?? 100,
+    restarts: spec.restarts ?? 1,
+    eotSamples,
+    targetClasses: spec.targetClasses ?? 9,
+    squareQueries: spec.queries ?? 5000,
+    squareSamples: stochastic ? spec.predictSamples ?? eotSamples : 1,
+    predictSamples: stochastic ? predictSamples : 1,
+  };
+}
+
+/** Per-attack totals of the suite over a cell's batches (`autoattack` cells). */
+export interface SuiteCellRow {
+  name: string;
+  label: string;
+  attacked: number;
+  broken: number;
+}
+
+function addStats(acc: GradientStats, s: GradientStats): void {
+  acc.gradientCalls += s.gradientCalls;
+  acc.draws += s.draws;
+  acc.nonFiniteDraws += s.nonFiniteDraws;
+  acc.noFiniteDraw += s.noFiniteDraw;
+  acc.nonFiniteLogits += s.nonFiniteLogits;
+}
+
+interface Defended {
+  /** The model that is evaluated. */
+  model: Model;
+  /** The model whose gradient BPDA follows (the defense as identity in the backward pass). */
+  bpda?: Model;
+  /** Frees what the row holds (DWP's pruned kernels). */
+  dispose: () => void;
+}
+
+/** A row on its pretrained model (`buildRow`: dense, SAP, random, the baselines), with the input conventions. */
+function buildDefense(cell: CellInputs, d: DefenseSpec, seed: number): Defended {
+  const ev = cell.inputs;
+  const net = d.model !== undefined && d.model !== cell.config.model ? cell.extraNets.get(d.model)! : ev.net;
+  const row = buildRow(net, d, seed, cell.matched);
+  const model = ev.wrap(row.model);
+  model.label = d.name;
+  return { model, bpda: row.bpda ? ev.wrap(row.bpda) : undefined, dispose: () => (row.model.dispose?.(), row.bpda?.dispose?.()) };
+}
+
+/** What computing a cell needs: the protocol, the checked model and the test images. */
+export interface CellInputs {
+  config: ReproduceConfig;
+  /** The model (as logits), its input conventions and the test images. */
+  inputs: EvaluationInputs;
+  data: Dataset;
+  /** Shipped models of rows with their own `model` key, by name (dispose them with the inputs). */
+  extraNets: Map<string, tf.LayersModel>;
+  /** Calibrated strengths of the `matchTo` baselines (see `matchStrengths`). */
+  matched: Record<string, MatchedStrength>;
+}
+
+/** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()` and the `extraNets`). */
+export async function loadCellInputs(config: ReproduceConfig, loaded?: EvaluationInputs, matched: Record<string, MatchedStrength> = {}): Promise<CellInputs> {
+  const inputs = loaded ?? (await loadEvaluationInputs(config, { needsRelu: needsRelu(config) }));
+  const extraNets = await loadExtraModels(config);
+  return { config, inputs, data: inputs.data, extraNets, matched };
+}
+
+/** One cell of the grid to compute. */
+export interface CellTask {
+  key: string;
+  defense: DefenseSpec;
+  attack?: AttackSpec;
+  eps: number;
+}
+
+/** The record of a cell that failed with `error`. */
+export function failedCell(task: CellTask, n: number, seconds: number, error: string): CellResult {
+  const { key, defense, attack, eps } = task;
+  return { key, defense: defense.name, kind: defense.kind, sampleFraction: defense.sampleFraction ?? null, attack: attack?.name ?? 'clean', eps, n, accuracy: NaN, accuracyLow: NaN, accuracyHigh: NaN, ece: NaN, mce: NaN, nll: NaN, brier: NaN, correct: '', bins: [], seconds, error };
+}
+
+/**
+ * Computes one cell; `afterBatch` runs after each batch (progress, Ctrl-C checks). Every random
+ * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
+ */
+export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
+  const { config, data } = inputs;
+  const { key, defense, attack, eps } = task;
+  const tc = Date.now();
+  const batches = Math.ceil(config.n / config.batchSize);
+  const defended = buildDefense(inputs, defense, config.seed);
+  const stochastic = defended.model.stochastic === true;
+  // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
+  const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
+  const source = sourceSpec ? buildDefense(inputs, sourceSpec, config.seed) : undefined;
+  const probsParts: tf.Tensor2D[] = [];
+  const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
+  const isSuite = attack?.method === 'autoattack';
+  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
+  const robust: boolean[] = [];
+  const brokenBy: string[] = [];
+  const suiteRows = new Map<string, SuiteCellRow>();
+  try {
+    for (let b = 0; b < batches; b++) {
+      const start = b * config.batchSize;
+      const size = Math.min(config.batchSize, config.n - start);
+      const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+      const yb = tf.slice(data.y, [start], [size]) as tf.Tensor1D;
+      const cellSeed = deriveSeed(config.seed, key, b);
+      let input = xb;
+      if (attackFn && eps > 0) {
+        const target = source ? source.model : attack!.bpda && defended.bpda ? defended.bpda : defended.model;
+        // Transfer examples depend only on the source, so every defense sees the same images.
+        const attackSeed = source ? deriveSeed(config.seed, 'transfer', attack!.name, eps, b) : cellSeed;
+        target.reseed?.(deriveSeed(attackSeed, 'attack-model'));
+        input = await attackFn(target, xb, yb, { eps, seed: attackSeed });
+      }
+      if (isSuite) {
+        // The suite keys its randomness by image, so batches and threads give the same numbers.
+        const res = await autoAttack(defended.model, xb, yb, {
+          ...suiteOptions(attack!, stochastic, config.predictSamples),
+          eps,
+          seed: deriveSeed(config.seed, key),
+          imageIds: Array.from({ length: size }, (_, i) => start + i),
+          returnAdv: true,
+          onStats: (st) => addStats(stats, st),
+        });
+        input = res.adv!;
+        robust.push(...res.robust);
+        brokenBy.push(...res.brokenBy.map((b) => b ?? '-'));
+        for (const r of res.attacks) {
+          const row = suiteRows.get(r.name) ?? { name: r.name, label: r.label, attacked: 0, broken: 0 };
+          row.attacked += r.attacked;
+          row.broken += r.broken;
+          suiteRows.set(r.name, row);
+        }
+      }
+      probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
+      if (input !== xb) input.dispose();
+      tf.dispose([xb, yb]);
+      await afterBatch();
+    }
+    const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
+    const cal = calibration(probs, data.y, { bins: config.calibrationBins });
+    const predicted = isSuite ? Uint8Array.from(robust, (v) => (v ? 1 : 0)) : tf.tidy(() => tf.equal(tf.argMax(probs, 1), data.y).dataSync());
+    // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that
+    // of a fresh prediction on the worst-case inputs.
+    const nCorrect = Array.from(predicted as ArrayLike<number>).filter((v) => v).length;
+    const acc = isSuite ? { accuracy: nCorrect / config.n, ...wilsonInterval(nCorrect, config.n) } : accuracy(probs, data.y);
+    probs.dispose();
+    return {
+      key,
+      defense: defense.name,
+      kind: defense.kind,
+      sampleFraction: defense.kind === 'dense' ? null : defense.sampleFraction ?? null,
+      attack: attack?.name ?? 'clean',
+      eps,
+      n: config.n,
+      accuracy: acc.accuracy,
+      accuracyLow: acc.low,
+      accuracyHigh: acc.high,
+      ece: cal.ece,
+      mce: cal.mce,
+      nll: cal.nll,
+      brier: cal.brier,
+      correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
+      bins: cal.bins,
+      ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
+      ...(isSuite ? { suite: { attacks: [...suiteRows.values()], brokenBy: brokenBy.join(',') } } : {}),
+      seconds: (Date.now() - tc) / 1000,
+    };
+  } finally {
+    tf.dispose(probsParts);
+    defended.dispose();
+    source?.dispose();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The spec of a `saplab reproduce` protocol: which models, defenses, attacks, eps values and
+ * sample counts make up the experiment (types only, with the model and data defaults). Presets
+ * are in `presets.ts`, validation in `validate.ts`, the cells and their cost in `grid.ts`.
+ */
+import type { DatasetName } from '../data/datasets';
+import type { PixelRange } from '../models/input_conventions';
+import type { OutputKind } from '../models/logits';
+import type { BaselineKind } from '../defenses/baselines';
+import type { AutoAttackVersion, SuiteAttackName } from '../attacks/suite';
+
+/** A defense evaluated in the grid. */
+export interface DefenseSpec {
+  /** Row label in tables and figures, e.g. `SAP-100`. */
+  name: string;
+  /**
+   * `dense` (the pretrained model as is), `sap`, `random` (uniform random pruning), or a
+   * stochastic baseline: `dropout`, `activation-noise`, `weight-noise`, `weight-pruning`,
+   * `stochastic-weight-pruning` (see `lib/reproduce/stochastic_defenses.ts`).
+   */
+  kind: 'dense' | 'sap' | 'random' | BaselineKind;
+  /** r / N for `sap`, `random` and `stochastic-weight-pruning`. */
+  sampleFraction?: number;
+  /** Dropout rate in [0, 1) (`dropout`). */
+  rate?: number;
+  /** Noise scale relative to the std of the activations or weights (`activation-noise`, `weight-noise`). */
+  sigma?: number;
+  /** Fraction of each kernel's smallest weights removed, in [0, 1) (`weight-pruning`). */
+  fraction?: number;
+  /** A baseline's strength is calibrated so that its held-out clean accuracy matches this defense's. */
+  matchTo?: string;
+  /** Shipped pretrained model of this row (default: the config's `model`), e.g. `fashion-cnn-pgd-at`. */
+  model?: string;
+}
+
+/** An attack evaluated in the grid. */
+export interface AttackSpec {
+  /** Column label, e.g. `PGD-EOT`. */
+  name: string;
+  /**
+   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks), or `autoattack`: the suite of
+   * `autoAttack` (its attacks in sequence on the images still robust; a cell's accuracy is the
+   * per-image worst case, the robust accuracy).
+   */
+  method: 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
+  /** `autoattack`: `'rand'` (APGD-CE, APGD-DLR) or `'standard'` (APGD-CE, APGD-T, Square). Default `'rand'`. */
+  version?: AutoAttackVersion;
+  /** `autoattack`: the attacks of the suite, in order. Default the version's. */
+  suite?: SuiteAttackName[];
+  /** `autoattack`: APGD-T's target classes. Default 9. */
+  targetClasses?: number;
+  /**
+   * A cell of the budget curve of this attack (its name): the same attack at a smaller or larger
+   * budget, plotted against the budget, and left out of the checks and comparisons.
+   */
+  budgetOf?: string;
+  /** Gradient steps (pgd, apgd, and each APGD of autoattack). */
+  steps?: number;
+  /** Monte-Carlo gradient samples per step (EOT); the paper's FGSM averages 100. */
+  eotSamples?: number;
+  /** Loss for gradient attacks: `ce`, `margin` or `dlr`. */
+  loss?: 'ce' | 'margin' | 'dlr';
+  /** Random restarts (pgd, autoattack's APGD). */
+  restarts?: number;
+  /** Step size relative to eps (pgd). */
+  relStepsize?: number;
+  /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
+  bpda?: boolean;
+  /** Query budget (square, and Square inside autoattack). */
+  queries?: number;
+  /** Forward passes averaged per score of a stochastic model (square, and Square inside autoattack). Default 1; autoattack: `eotSamples`. */
+  predictSamples?: number;
+  /** Only run against these defenses (names). Default: all. */
+  only?: string[];
+  /** This attack's eps values instead of the grid's `eps` (e.g. one large eps as a sanity check). */
+  eps?: number[];
+  /**
+   * Transfer attack: craft the adversarial examples on this defense (a name in `defenses`, e.g.
+   * `dense`) and evaluate them on each defense. Not run against the source itself.
+   */
+  transferFrom?: string;
+  /**
+   * The attack (name) this one repeats with more effort (e.g. 2x steps or 2x EOT samples), for
+   * the convergence check; usually run on a subset of defenses and eps.
+   */
+  variantOf?: string;
+}
+
+/** Which model and data a run evaluates, and how the model wants its input. */
+export interface ModelInputConfig {
+  /**
+   * The model: `fashion-cnn` (shipped) or a TF.js layers model given as a folder, its `model.json`,
+   * a `file://` URL or an `http(s)://` URL. Default `fashion-cnn`.
+   */
+  model: string;
+  /** Data set of the test images. Default `fashion-mnist`. */
+  dataset: DatasetName;
+  /** Folder searched first for the data set (`--data`); `null`: `$SAPLAB_DATA`, `data/`, download. Default `null`. */
+  dataDir: string | null;
+  /** Pixel range the model expects; images and eps stay on `[0, 1]`. Default `[0, 1]`. */
+  inputRange: PixelRange;
+  /** Per-channel mean subtracted inside the evaluated function (on `inputRange`). Default `null`. */
+  mean: number[] | null;
+  /** Per-channel std divided by inside the evaluated function (on `inputRange`). Default `null`. */
+  std: number[] | null;
+  /** What the model outputs: `logits`, `probs`, or `auto` (probs when it ends in a softmax). Default `auto`. */
+  outputs: OutputKind;
+}
+
+/** The defaults of `ModelInputConfig`: the shipped CNN on the shipped Fashion-MNIST test split. */
+export const MODEL_INPUT_DEFAULTS: ModelInputConfig = { model: 'fashion-cnn', dataset: 'fashion-mnist', dataDir: null, inputRange: [0, 1], mean: null, std: null, outputs: 'auto' };
+
+export interface ReproduceConfig extends ModelInputConfig {
+  /** Number of test images (the first n of the test split). */
+  n: number;
+  /** The user seed every random choice derives from. Default 1803. */
+  seed: number;
+  /** Perturbation radii (L-inf, pixel scale [0, 1]); 0 is clean accuracy. */
+  eps: number[];
+  /** Softmax passes averaged per prediction of a stochastic model (the paper uses 100). */
+  predictSamples: number;
+  /** Images per attack batch. */
+  batchSize: number;
+  defenses: DefenseSpec[];
+  attacks: AttackSpec[];
+  /** Reliability bins for calibration (Guo et al. use 15). */
+  calibrationBins: number;
+  /** Held-out images for `matchTo` calibration: the last `n` of the test split. Default `{ n: 1000 }`. */
+  heldOut?: { n: number };
+}
+
+/**
+ * A named protocol. `quick`, `default` and `full` size the main job; further presets (e.g. the
+ * paper's other experiments) register themselves in `PRESETS`.
+ */
+export type Preset = string;
+
+/**
+ * A protocol as written by hand or in a file: the model and data keys (`ModelInputConfig`) may be
+ * left out and then take `MODEL_INPUT_DEFAULTS`.
+ */
+export type ReproduceConfigInput = Omit<ReproduceConfig, keyof ModelInputConfig> & Partial<ModelInputConfig>;
+
+/** An error in a config file or flag value: the message names the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

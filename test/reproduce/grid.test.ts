@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { attackEps, cellCost, gridCost, gridPairs } from '../../lib/reproduce/grid';
+import { presetConfig } from '../../lib/reproduce/presets';
+
+describe('gridPairs', () => {
+  it('BPDA is not run against the dense model, and every defense has a clean cell', () => {
+    const c = presetConfig('quick');
+    const pairs = gridPairs(c);
+    expect(pairs.filter((p) => !p.attack).map((p) => p.defense.name)).toEqual(c.defenses.map((d) => d.name));
+    expect(pairs.some((p) => p.attack?.bpda && p.defense.kind === 'dense')).toBe(false);
+  });
+});
+
+describe('cellCost', () => {
+  it('counts forward-pass equivalents per cell, and the grid is their sum', () => {
+    const c = presetConfig('default');
+    const dense = c.defenses.find((d) => d.name === 'dense')!;
+    const sap = c.defenses.find((d) => d.name === 'SAP-100')!;
+    const attack = (name: string) => c.attacks.find((a) => a.name === name)!;
+    expect(cellCost(c, dense)).toBe(c.n);
+    expect(cellCost(c, sap)).toBe(c.n * c.predictSamples);
+    expect(cellCost(c, dense, attack('FGSM'))).toBe(c.n * (3 + 1));
+    // PGD-EOT on SAP-100: 3 passes a gradient × EOT × steps, plus the averaged prediction.
+    const pgdEot = attack('PGD-EOT');
+    expect(cellCost(c, sap, pgdEot)).toBe(c.n * (3 * pgdEot.eotSamples! * pgdEot.steps! + c.predictSamples));
+    let sum = 0;
+    for (const { defense, attack: a } of gridPairs(c)) sum += (a ? attackEps(c, a).length : 1) * cellCost(c, defense, a);
+    expect(gridCost(c)).toBe(sum);
+  });
+
+  it('an autoattack cell costs at most every attack of the suite on every image, plus a prediction after each', () => {
+    const c = presetConfig('default');
+    const dense = c.defenses.find((d) => d.name === 'dense')!;
+    const sap = c.defenses.find((d) => d.name === 'SAP-100')!;
+    const suite = c.attacks.find((a) => a.name === 'AutoAttack')!;
+    const apgd = (eot: number) => 3 * eot * (suite.steps! + 1);
+    // rand: APGD-CE and APGD-DLR; EOT only on the stochastic defense.
+    expect(cellCost(c, sap, suite)).toBe(c.n * (c.predictSamples + 2 * (apgd(suite.eotSamples!) + c.predictSamples)));
+    expect(cellCost(c, dense, suite)).toBe(c.n * (1 + 2 * (apgd(1) + 1)));
+    // standard: APGD-CE, APGD-T over 9 targets (one scoring pass each), Square 5000 queries.
+    const standard = { ...suite, version: 'standard' as const };
+    expect(cellCost(c, dense, standard)).toBe(c.n * (1 + (apgd(1) + 1) + (9 * (apgd(1) + 1) + 1) + (5000 + 1)));
+  });
+});

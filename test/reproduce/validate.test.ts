@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig, presetConfig } from '../../lib/reproduce/presets';
+import { ConfigError } from '../../lib/reproduce/spec';
+import { validateConfig } from '../../lib/reproduce/validate';
+
+describe('validateConfig', () => {
+  it('a hand-written protocol may leave out the model and data keys: they take their defaults', () => {
+    const { model: _m, dataset: _d, dataDir: _dd, inputRange: _r, mean: _mean, std: _std, outputs: _o, ...rest } = presetConfig('quick');
+    const c = validateConfig(rest);
+    expect(c).toMatchObject({ model: 'fashion-cnn', dataset: 'fashion-mnist', dataDir: null, inputRange: [0, 1], mean: null, std: null, outputs: 'auto' });
+    expect(validateConfig({ ...rest, model: 'mine', inputRange: [0, 255] })).toMatchObject({ model: 'mine', inputRange: [0, 255], dataset: 'fashion-mnist' });
+  });
+
+  it('overrides keys and names the bad key in errors', () => {
+    expect(buildConfig('quick', { n: 10, seed: 3 }).n).toBe(10);
+    expect(() => presetConfig('nope')).toThrow(/unknown preset "nope" \(known: quick, default, full/);
+    expect(() => buildConfig('quick', { bogus: 1 } as never)).toThrow(/unknown config key "bogus"/);
+    expect(() => buildConfig('quick', { n: 0 })).toThrow(/n must be a positive integer/);
+    expect(() => buildConfig('quick', { model: '' })).toThrow(/model must be/);
+    expect(() => buildConfig('quick', { dataset: 'svhn' as never })).toThrow(/dataset must be one of fashion-mnist, mnist, cifar10, idx/);
+    expect(() => buildConfig('quick', { dataset: 'idx', model: 'm' })).toThrow(/needs dataDir/);
+    expect(() => buildConfig('quick', { inputRange: [0, 2] as never })).toThrow(/inputRange must be/);
+    expect(() => buildConfig('quick', { outputs: 'x' as never })).toThrow(/outputs must be/);
+    expect(() => buildConfig('quick', { eps: [-1] })).toThrow(/eps/);
+    expect(() => buildConfig('quick', { defenses: [{ name: 'a', kind: 'sap' }] })).toThrow(/sampleFraction/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'x', method: 'cw' as never }] })).toThrow(/method/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'x', method: 'pgd', stepz: 3 } as never] })).toThrow(/unknown key "stepz" in attacks\[0\]/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'x', method: 'pgd', only: ['nope'] }] })).toThrow(ConfigError);
+  });
+
+  it('rejects bad eps, transferFrom and variantOf keys', () => {
+    const pgd = { name: 'x', method: 'pgd' } as const;
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, eps: [0] }] })).toThrow(/attacks\[0\]\.eps/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, eps: [] }] })).toThrow(/attacks\[0\]\.eps/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, transferFrom: 'nope' }] })).toThrow(/transferFrom names an unknown defense "nope"/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'sq', method: 'square', transferFrom: 'dense' }] })).toThrow(/gradient attack/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'x' }] })).toThrow(/variantOf names an unknown attack "x"/);
+    expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'y' }] })).toThrow(/variantOf/);
+  });
+
+  it('accepts autoattack attacks and rejects bad suite keys', () => {
+    const aa = { name: 'AA', method: 'autoattack' } as const;
+    expect(buildConfig('quick', { attacks: [{ ...aa, version: 'standard', suite: ['apgd-ce', 'apgd-t'], targetClasses: 3 }] }).attacks[0].suite).toEqual(['apgd-ce', 'apgd-t']);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, version: 'plus' as never }] })).toThrow(/version must be standard or rand/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['fab-t' as never] }] })).toThrow(/suite must be a non-empty list/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['apgd-ce', 'apgd-ce'] }] })).toThrow(/suite must be a non-empty list of distinct/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'p', method: 'pgd', version: 'rand' }] })).toThrow(/version is only used with method autoattack/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, transferFrom: 'dense' }] })).toThrow(/no transferFrom or bpda/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, budgetOf: 'nope' }] })).toThrow(/budgetOf names an unknown attack "nope"/);
+  });
+});
