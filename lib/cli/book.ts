@@ -185,7 +185,7 @@ export async function checkBook(book: Book): Promise<string[]> {
   const problems: string[] = [];
   for (const file of [book.index, ...book.pages.map((p) => path.join(book.outDir, p.file))]) {
     const page = book.pages.find((p) => path.join(book.outDir, p.file) === file);
-    const live = await checkPageInChromium(file, { scripts: true, count: '.saplab-book-figure .main-svg' });
+    const live = await checkPageInChromium(file, { scripts: true, count: '.saplab-book-figure > .plot-container > .svg-container' });
     const still = await checkPageInChromium(file, { scripts: false });
     for (const e of live.errors) problems.push(`${path.basename(file)}: console error: ${e}`);
     if (page && live.count !== page.figures) problems.push(`${path.basename(file)}: ${live.count ?? 0} of ${page.figures} figures drew`);

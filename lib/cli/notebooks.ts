@@ -102,7 +102,7 @@ export function checkExecutedNotebook(file: string, options: { maxBytes?: number
       if (data['application/vnd.plotly.v1+json'] === undefined) continue;
       figures++;
       if (typeof data['image/png'] === 'string' && (data['image/png'] as string).length > 0) figuresWithPng++;
-      else problems.push(`cell ${i}: a figure without image/png`);
+      else problems.push(`cell ${i}: a figure without image/png (show() draws it with Chromium: is a browser installed? see environment.md)`);
     }
   });
   return { bytes, figures, figuresWithPng, problems };

@@ -7,6 +7,7 @@
  */
 import { escapeLabel, PlotlyFigure, PlotlyTrace } from './figure';
 import { defenseColor, themedLayout } from './theme';
+import { displayable } from './show';
 
 /** One point of a budget curve. */
 export interface BudgetPoint {
@@ -54,7 +55,7 @@ export function budgetCurveFigure(points: readonly BudgetPoint[], options: Budge
       hovertemplate: '%{x} steps×EOT: %{y:.1%}<extra>%{fullData.name}</extra>',
     };
   });
-  return {
+  return displayable({
     data,
     layout: themedLayout({
       title: options.title ?? 'Robust accuracy against attack budget',
@@ -63,5 +64,5 @@ export function budgetCurveFigure(points: readonly BudgetPoint[], options: Budge
       width: 640,
       height: 420,
     }),
-  };
+  });
 }

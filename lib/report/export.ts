@@ -118,8 +118,8 @@ export function paperSize(figure: PlotlyFigure, options: PaperFigureOptions = {}
 
 /**
  * `figure` laid out for print at a physical size: the size in CSS pixels (96 per inch), fonts in
- * points (`fontPt`, default 8), tight margins, no title unless `keepTitle`, a horizontal legend
- * above the plot in fonts one point smaller. The colours stay the theme's Okabe–Ito palette, safe for colour-blind readers and
+ * points (`fontPt`, default 8), tight margins, no title unless `keepTitle` (nor the title of a
+ * single panel), a horizontal legend without title above the plot in fonts one point smaller. The colours stay the theme's Okabe–Ito palette, safe for colour-blind readers and
  * distinguishable in greyscale by the markers and dashes. A new figure; the input is unchanged.
  */
 export function paperFigure(figure: PlotlyFigure, options: PaperFigureOptions = {}): PlotlyFigure {
@@ -134,7 +134,10 @@ export function paperFigure(figure: PlotlyFigure, options: PaperFigureOptions = 
   layout.font = { ...((layout.font as object) ?? {}), size: px(fontPt) };
   layout.margin = { l: px(3.5 * fontPt), r: px(fontPt), t: px(options.keepTitle ? 3 * fontPt : fontPt), b: px(3.5 * fontPt) };
   // A horizontal legend above the plot: at a column's width a legend on the right eats the plot.
-  layout.legend = { ...((layout.legend as object) ?? {}), orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom', font: { size: px(fontPt - 1) } };
+  // A single panel's title repeats the caption: dropped. Panel titles of several panels stay, so the
+  // legend goes higher to clear them.
+  if (layout.annotations && layout.annotations.length === 1) delete layout.annotations;
+  layout.legend = { ...((layout.legend as object) ?? {}), title: { text: '' }, orientation: 'h', x: 0, xanchor: 'left', y: layout.annotations?.length ? 1.12 : 1.02, yanchor: 'bottom', font: { size: px(fontPt - 1) } };
   if (options.keepTitle) {
     if (layout.title) layout.title = { ...layout.title, font: { size: px(fontPt + 1) } };
   } else delete layout.title;

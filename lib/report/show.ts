@@ -251,7 +251,10 @@ export async function show(figure: PlotlyFigure, options: ShowOptions = {}): Pro
 }
 
 /** A figure that also answers `[Symbol.for('Jupyter.display')]()` with its bundle. */
-export type DisplayableFigure = PlotlyFigure & { [JUPYTER_DISPLAY](): Promise<MimeBundle> };
+export interface DisplayableFigure extends PlotlyFigure {
+  /** Resolves to the figure's MIME bundle (plotly JSON, PNG when a browser is available, text). */
+  [JUPYTER_DISPLAY](): Promise<MimeBundle>;
+}
 
 /**
  * `figure` with a non-enumerable `[Symbol.for('Jupyter.display')]()` method that resolves to the

@@ -203,6 +203,12 @@ describe.skipIf(!haveChromium())('exportPaperFigure', () => {
     expect(p.layout.title).toBeUndefined();
     expect((p.layout.font as { size: number }).size).toBe(12);
     expect(paperFigure(lineFig, { keepTitle: true }).layout.title?.text).toBe('accuracy');
+    expect(p.layout.legend).toMatchObject({ orientation: 'h', y: 1.02, yanchor: 'bottom', title: { text: '' } });
+    const onePanel = { ...lineFig, layout: { ...lineFig.layout, annotations: [{ text: 'panel', x: 0.5, y: 1 }] } };
+    expect(paperFigure(onePanel).layout.annotations).toBeUndefined();
+    const twoPanels = { ...lineFig, layout: { ...lineFig.layout, annotations: [{ text: 'a', x: 0.2, y: 1 }, { text: 'b', x: 0.8, y: 1 }] } };
+    expect(paperFigure(twoPanels).layout.annotations).toHaveLength(2);
+    expect((paperFigure(twoPanels).layout.legend as { y: number }).y).toBe(1.12);
     expect(lineFig.layout.width).toBe(760);
     expect(() => paperFigure(lineFig, { widthInches: 0.2 })).toThrow(/widthInches/);
   });
