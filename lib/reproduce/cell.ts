@@ -14,7 +14,7 @@ import type { Attack, GradientStats } from '../attacks/types';
 import { accuracy } from '../metrics/accuracy';
 import { calibration, CalibrationResult } from '../metrics/calibration';
 import { deriveSeed } from '../seed';
-import type { AttackSpec, DefenseSpec, ReproduceConfig } from './spec';
+import { attackOptions, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
@@ -54,16 +54,19 @@ export function needsRelu(config: ReproduceConfig): boolean {
  * gradient statistics of each call (gradient attacks).
  */
 export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void): Attack {
+  // The spec's own options go to the attack as given; left-out keys take the attack's defaults.
+  const o = attackOptions(spec);
+  // A deterministic model needs no Monte-Carlo average: its gradient and scores are exact.
   const eotSamples = stochastic ? spec.eotSamples : undefined;
   switch (spec.method) {
     case 'fgsm':
-      return attacks.fgsm({ eotSamples, loss: spec.loss, onStats });
+      return attacks.fgsm({ ...o, eotSamples, onStats });
     case 'pgd':
-      return attacks.pgd({ steps: spec.steps, relStepsize: spec.relStepsize, eotSamples, loss: spec.loss, restarts: spec.restarts, randomStart: true, onStats });
+      return attacks.pgd({ ...o, eotSamples, onStats });
     case 'apgd':
-      return attacks.apgd({ steps: spec.steps, eotSamples, loss: spec.loss === 'margin' ? 'ce' : spec.loss, onStats });
+      return attacks.apgd({ ...o, eotSamples, onStats });
     case 'square':
-      return attacks.square({ queries: spec.queries, predictSamples: stochastic ? spec.predictSamples ?? 1 : 1 });
+      return attacks.square({ ...o, ...(stochastic ? {} : { predictSamples: 1 }) });
   }
 }
 

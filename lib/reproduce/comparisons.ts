@@ -18,7 +18,7 @@
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
 import { mcnemarExact, pairedProportionDifference, sampleSizeForPairedDifference } from '../metrics/paired';
-import type { AttackSpec, ReproduceConfig } from './spec';
+import { resolvedAttack, type AttackSpec, type ReproduceConfig } from './spec';
 import type { CellResult } from './cell';
 
 /** One paired comparison of two cells on the same images. */
@@ -134,8 +134,11 @@ export function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
  * run there: the same attack without EOT, BPDA or a transfer from that defense.
  */
 export function deterministicEquivalent(config: ReproduceConfig, attack: AttackSpec, defense: string): AttackSpec[] {
-  const strip = (a: AttackSpec) =>
-    JSON.stringify([a.method, a.steps ?? null, a.relStepsize ?? null, a.loss ?? null, a.restarts ?? null, a.queries ?? null]);
+  // The options each attack runs with on a deterministic model, EOT and score averaging aside.
+  const strip = (a: AttackSpec) => {
+    const { eotSamples: _e, predictSamples: _p, ...o } = resolvedAttack(a, false) as { eotSamples?: number; predictSamples?: number };
+    return JSON.stringify([a.method, o]);
+  };
   const me = strip(attack);
   if (attack.transferFrom !== undefined && attack.transferFrom !== defense) return [];
   return config.attacks.filter((a) => a.name !== attack.name && !a.bpda && !a.transferFrom && !a.variantOf && (!a.eps || attack.eps) && strip(a) === me);

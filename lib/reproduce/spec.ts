@@ -1,12 +1,20 @@
 /**
  * The spec of a `saplab reproduce` protocol: which models, defenses, attacks, eps values and
- * sample counts make up the experiment (types only, with the model and data defaults). Presets
+ * sample counts make up the experiment (its types, the model and data defaults, and an attack
+ * entry's options as the attack resolves them). Presets
  * are in `presets.ts`, validation in `validate.ts`, the cells and their cost in `grid.ts`.
  */
 import type { DatasetName } from '../data/datasets';
 import type { PixelRange } from '../models/input_conventions';
 import type { OutputKind } from '../models/logits';
 import type { BaselineKind } from '../defenses/baselines';
+import type { AttackName } from '../attacks/factory';
+import type { AttackLoss } from '../attacks/types';
+import { resolveAttackOptions, type ResolvedOptionsByName } from '../attacks/options';
+import type { ResolvedFgsmOptions } from '../attacks/fgsm';
+import type { ResolvedPgdOptions } from '../attacks/pgd';
+import type { ResolvedApgdOptions } from '../attacks/apgd';
+import type { ResolvedSquareOptions } from '../attacks/square';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
@@ -32,28 +40,29 @@ export interface DefenseSpec {
   model?: string;
 }
 
-/** An attack evaluated in the grid. */
-export interface AttackSpec {
+/**
+ * The options a protocol may fix for an attack, as the attacks declare them
+ * (`lib/attacks/options.ts`): each method takes its own subset (`ATTACK_OPTION_KEYS`), a key left
+ * out takes the attack's own default (e.g. `steps`: pgd 40, apgd 100; `queries`: square 5000),
+ * and a bad value fails with the attack's own message. The grid is untargeted and L-inf, so
+ * `targeted` and `norm` are not among them.
+ */
+export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOptions & ResolvedApgdOptions & ResolvedSquareOptions, 'loss' | 'targeted' | 'norm'>> & {
+  /** Loss for the attack: `ce`, `margin` or `dlr` (square: `margin` or `ce`). Default: the attack's. */
+  loss?: AttackLoss;
+};
+
+/** The keys of an attack entry that belong to the grid, not to the attack's options. */
+export const GRID_ATTACK_KEYS = ['name', 'method', 'bpda', 'only', 'eps', 'transferFrom', 'variantOf'] as const;
+
+/** An attack evaluated in the grid: the grid's keys and the attack's own options. */
+export interface AttackSpec extends AttackSpecOptions {
   /** Column label, e.g. `PGD-EOT`. */
   name: string;
   /** `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks). */
-  method: 'fgsm' | 'pgd' | 'apgd' | 'square';
-  /** Gradient steps (pgd, apgd). */
-  steps?: number;
-  /** Monte-Carlo gradient samples per step (EOT); the paper's FGSM averages 100. */
-  eotSamples?: number;
-  /** Loss for gradient attacks: `ce`, `margin` or `dlr`. */
-  loss?: 'ce' | 'margin' | 'dlr';
-  /** Random restarts (pgd). */
-  restarts?: number;
-  /** Step size relative to eps (pgd). */
-  relStepsize?: number;
+  method: AttackName;
   /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
   bpda?: boolean;
-  /** Query budget (square). */
-  queries?: number;
-  /** Forward passes averaged per score of a stochastic model (square). Default 1. */
-  predictSamples?: number;
   /** Only run against these defenses (names). Default: all. */
   only?: string[];
   /** This attack's eps values instead of the grid's `eps` (e.g. one large eps as a sanity check). */
@@ -131,4 +140,31 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Runs a check and rethrows its error as a `ConfigError` with the same message, prefixed by
+ * `where` when given: the message a user sees is the one of the function that owns the rule.
+ */
+export function configCheck<T>(check: () => T, where = ''): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new ConfigError(`${where ? `${where}: ` : ''}${(e as Error).message}`);
+  }
+}
+
+/** The attack's own options of a spec (the spec without the grid's keys). */
+export function attackOptions(spec: AttackSpec): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...spec };
+  for (const k of GRID_ATTACK_KEYS) delete o[k];
+  return o;
+}
+
+/**
+ * The options the attack of a spec runs with: the spec's own, the attack's defaults for the keys
+ * it leaves out (`stochastic`: against a stochastic model). Throws the attack's error for a bad one.
+ */
+export function resolvedAttack<N extends AttackName>(spec: AttackSpec & { method: N }, stochastic: boolean): ResolvedOptionsByName[N] {
+  return resolveAttackOptions(spec.method, attackOptions(spec), { stochastic });
 }

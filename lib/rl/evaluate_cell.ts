@@ -10,7 +10,7 @@ import { attacks } from '../attacks/factory';
 import type { Attack } from '../attacks/types';
 import { deriveSeed } from '../seed';
 import { episodeSeeds } from './catch';
-import type { RlAgentSpec, RlAttackSpec, RlEvaluateConfig } from './evaluate_config';
+import { RL_GRID_ATTACK_KEYS, type RlAgentSpec, type RlAttackSpec, type RlEvaluateConfig } from './evaluate_config';
 
 /** One finished cell, as stored in `cells/<key>.json`. */
 export interface RlCell {
@@ -39,8 +39,11 @@ export function rlEpisodeSeeds(config: RlEvaluateConfig): number[] {
 
 /** The attack function of a spec (EOT only against stochastic agents). */
 export function buildRlAttack(spec: RlAttackSpec, stochastic: boolean): Attack {
+  const options: Record<string, unknown> = { ...spec };
+  for (const k of RL_GRID_ATTACK_KEYS) delete options[k];
+  // A deterministic agent needs no Monte-Carlo average of its gradient.
   const eotSamples = stochastic ? spec.eotSamples : undefined;
-  return spec.method === 'fgsm' ? attacks.fgsm({ eotSamples }) : attacks.pgd({ steps: spec.steps, relStepsize: spec.relStepsize, eotSamples, randomStart: true });
+  return spec.method === 'fgsm' ? attacks.fgsm({ ...options, eotSamples }) : attacks.pgd({ ...options, eotSamples });
 }
 
 /** The agent's model: the Q-network, or SAP / random pruning after every ReLU (weights shared). */

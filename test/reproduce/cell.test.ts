@@ -47,4 +47,12 @@ describe('computeCell', () => {
     expect(needsRelu({ ...config, defenses: [config.defenses[0]] })).toBe(false);
     expect(typeof buildAttack(config.attacks[0], true)).toBe('function');
   });
+
+  it("buildAttack passes the spec's options to the attack as given (APGD keeps its margin loss)", () => {
+    expect(buildAttack({ name: 'A', method: 'apgd', loss: 'margin', steps: 5 }, false).label).toBe('apgd(loss=margin, steps=5)');
+    expect(buildAttack({ name: 'A', method: 'apgd', loss: 'margin', eotSamples: 4 }, true).label).toBe('apgd(loss=margin, eot=4)');
+    // EOT only against a stochastic model; one pass per score of a deterministic one.
+    expect(buildAttack({ name: 'P', method: 'pgd', eotSamples: 4, bpda: true, only: ['x'] }, false).label).toBe('pgd');
+    expect(buildAttack({ name: 'S', method: 'square', queries: 9, predictSamples: 3 }, false).label).toBe('square(queries=9, samples=1)');
+  });
 });

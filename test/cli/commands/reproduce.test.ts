@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { runCli as run } from '../run_cli';
 
 describe('saplab reproduce', () => {
@@ -9,5 +12,22 @@ describe('saplab reproduce', () => {
     const both = await run(['reproduce', '--quick', '--preset', 'default']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/exclude each other/);
+  });
+
+  it("a bad attack option in a config exits with 2 before anything runs, with the attack's own message", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spec-'));
+    const out = path.join(tmp, 'out');
+    for (const [attack, message] of [
+      [{ name: 'P', method: 'pgd', queries: 10 }, /unknown key "queries" in attacks\[0\] \(pgd takes/],
+      [{ name: 'S', method: 'square', loss: 'dlr' }, /attacks\[0\] \(S\): square: unknown loss "dlr"; use one of 'margin', 'ce'/],
+      [{ name: 'P', method: 'pgd', eps: [2] }, /attacks\[0\]\.eps must be a non-empty list of numbers in \(0, 1\]/],
+    ] as const) {
+      fs.writeFileSync(path.join(tmp, 'c.json'), JSON.stringify({ attacks: [attack] }));
+      const r = await run(['reproduce', '--quick', '--config', path.join(tmp, 'c.json'), '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
