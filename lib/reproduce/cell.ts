@@ -16,6 +16,7 @@ import { calibration, CalibrationResult } from '../metrics/calibration';
 import { deriveSeed } from '../seed';
 import { attackOptions, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
+import type { GridCellSpec } from './grid';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
 export interface CellResult {
@@ -117,12 +118,7 @@ export async function loadCellInputs(config: ReproduceConfig, loaded?: Evaluatio
 }
 
 /** One cell of the grid to compute. */
-export interface CellTask {
-  key: string;
-  defense: DefenseSpec;
-  attack?: AttackSpec;
-  eps: number;
-}
+export type CellTask = GridCellSpec;
 
 /** The record of a cell that failed with `error`. */
 export function failedCell(task: CellTask, n: number, seconds: number, error: string): CellResult {

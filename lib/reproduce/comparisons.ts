@@ -17,6 +17,7 @@
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
+import { toCsv } from '../report/csv';
 import { mcnemarExact, pairedProportionDifference, sampleSizeForPairedDifference } from '../metrics/paired';
 import { resolvedAttack, type AttackSpec, type ReproduceConfig } from './spec';
 import type { CellResult } from './cell';
@@ -231,15 +232,9 @@ export function comparisonRows(config: ReproduceConfig, cells: readonly CellResu
 
 const COLUMNS: (keyof ComparisonRow)[] = ['kind', 'defense', 'attack', 'reference', 'referenceAttack', 'eps', 'n', 'accuracy', 'referenceAccuracy', 'diff', 'low', 'high', 'pValue', 'discordant', 'onlyA', 'onlyB', 'nToResolve'];
 
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(Math.round(v * 1e6) / 1e6) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Writes `comparisons.csv` and `comparisons.json` into `outDir`; returns the two paths. */
 export function writeComparisons(rows: readonly ComparisonRow[], outDir: string): string[] {
-  const csv = [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((k) => csvField(r[k])).join(','))].join('\n') + '\n';
+  const csv = toCsv(COLUMNS, rows, { decimals: 6 });
   const files = [path.join(outDir, 'comparisons.csv'), path.join(outDir, 'comparisons.json')];
   writeFileAtomic(files[0], csv);
   writeFileAtomic(files[1], JSON.stringify(rows, null, 1) + '\n');

@@ -4,6 +4,7 @@
  * progress bar.
  */
 import { resolvedAttack, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
+import { cellKey } from './run_folder';
 import { hasBpda, isStochasticKind } from './stochastic_defenses';
 
 /** Every (defense, attack) pair the grid runs, `clean` included once per defense. */
@@ -58,4 +59,22 @@ export function gridCost(c: ReproduceConfig): number {
 /** The eps values an attack runs at: its own `eps` if set, else the grid's non-zero eps. */
 export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
   return attack.eps ?? c.eps.filter((e) => e > 0);
+}
+
+/** One cell of the grid: a defense under an attack at one eps (no attack: the clean cell at eps 0). */
+export interface GridCellSpec {
+  /** File name in `cells/` (see `cellKey`). */
+  key: string;
+  defense: DefenseSpec;
+  attack?: AttackSpec;
+  eps: number;
+}
+
+/** Every cell of the grid in the order of the report: per defense, clean first, then each attack's eps. */
+export function gridCells(c: ReproduceConfig): GridCellSpec[] {
+  const out: GridCellSpec[] = [];
+  for (const { defense, attack } of gridPairs(c)) {
+    for (const eps of attack ? attackEps(c, attack) : [0]) out.push({ key: cellKey(defense.name, attack?.name ?? 'clean', eps), defense, ...(attack ? { attack } : {}), eps });
+  }
+  return out;
 }

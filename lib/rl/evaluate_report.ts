@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
+import { toCsv } from '../report/csv';
 import { accuracyVsEpsFigure } from '../report/accuracy_vs_eps';
 import { exportFigure } from '../report/export';
 import { chromiumAvailable, closeBrowser } from '../report/browser';
@@ -129,19 +130,9 @@ export function rlComparisons(config: RlEvaluateConfig, cells: RlCell[]): RlComp
   return rows;
 }
 
-function toCsv(rows: object[]): string {
-  if (rows.length === 0) return '';
-  const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
-}
-
 /** Writes `<base>.csv` and `<base>.json` atomically. */
 export function writeRows(rows: object[], base: string): void {
-  writeFileAtomic(`${base}.csv`, toCsv(rows));
+  writeFileAtomic(`${base}.csv`, toCsv(rows.length ? Object.keys(rows[0]) : [], rows));
   writeFileAtomic(`${base}.json`, JSON.stringify(rows, null, 1) + '\n');
 }
 
