@@ -17,6 +17,7 @@ import { deriveSeed } from '../seed';
 import { attackOptions, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
 import type { GridCellSpec } from './grid';
+import { encodeFloat32, shardRange, type Shard } from './shard';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
 export interface CellResult {
@@ -41,6 +42,10 @@ export interface CellResult {
   /** Gradient statistics summed over batches (gradient attacks). */
   gradientStats?: GradientStats;
   seconds: number;
+  /** A shard's cell: the index of its first image in the run. */
+  imageStart?: number;
+  /** A shard's cell: its predicted probabilities `[n, classes]` as base64 float32, for `saplab merge`. */
+  probs?: string;
   /** Set when the cell failed; the run goes on and the summary reports it. */
   error?: string;
 }
@@ -128,13 +133,15 @@ export function failedCell(task: CellTask, n: number, seconds: number, error: st
 
 /**
  * Computes one cell; `afterBatch` runs after each batch (progress, Ctrl-C checks). Every random
- * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
+ * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers. With
+ * `shard`, only that shard's batches (`shard.ts`), keeping their probabilities for the merge.
  */
-export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
+export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void, shard?: Shard): Promise<CellResult> {
   const { config, data } = inputs;
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
-  const batches = Math.ceil(config.n / config.batchSize);
+  // The batches of the run, or of the shard: batch b is seeded by its index in the whole run.
+  const range = shard ? shardRange(config, shard) : { first: 0, end: Math.ceil(config.n / config.batchSize), start: 0, stop: config.n };
   const defended = buildDefense(inputs, defense, config.seed);
   const stochastic = defended.model.stochastic === true;
   // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
@@ -144,7 +151,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
   const attackFn = attack ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
   try {
-    for (let b = 0; b < batches; b++) {
+    for (let b = range.first; b < range.end; b++) {
       const start = b * config.batchSize;
       const size = Math.min(config.batchSize, config.n - start);
       const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
@@ -164,10 +171,10 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       await afterBatch();
     }
     const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
-    const cal = calibration(probs, data.y, { bins: config.calibrationBins });
-    const acc = accuracy(probs, data.y);
-    const predicted = tf.tidy(() => tf.equal(tf.argMax(probs, 1), data.y).dataSync());
-    probs.dispose();
+    const y = tf.slice(data.y, [range.start], [range.stop - range.start]) as tf.Tensor1D;
+    const metrics = cellMetrics(probs, y, config.calibrationBins);
+    const kept = shard ? { imageStart: range.start, probs: encodeFloat32(probs.dataSync() as Float32Array) } : {};
+    tf.dispose([probs, y]);
     return {
       key,
       defense: defense.name,
@@ -175,16 +182,8 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       sampleFraction: defense.kind === 'dense' ? null : defense.sampleFraction ?? null,
       attack: attack?.name ?? 'clean',
       eps,
-      n: config.n,
-      accuracy: acc.accuracy,
-      accuracyLow: acc.low,
-      accuracyHigh: acc.high,
-      ece: cal.ece,
-      mce: cal.mce,
-      nll: cal.nll,
-      brier: cal.brier,
-      correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
-      bins: cal.bins,
+      ...metrics,
+      ...kept,
       ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
       seconds: (Date.now() - tc) / 1000,
     };
@@ -193,4 +192,29 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     defended.dispose();
     source?.dispose();
   }
+}
+
+/** What a cell records about its predictions: accuracy, calibration and per-image correctness. */
+export type CellMetrics = Pick<CellResult, 'n' | 'accuracy' | 'accuracyLow' | 'accuracyHigh' | 'ece' | 'mce' | 'nll' | 'brier' | 'correct' | 'bins'>;
+
+/**
+ * The metrics of a cell from its predicted probabilities `[n, classes]` and labels `[n]` (the one
+ * computation for a run's cells and for cells merged from shards).
+ */
+export function cellMetrics(probs: tf.Tensor2D, y: tf.Tensor1D, bins: number): CellMetrics {
+  const cal = calibration(probs, y, { bins });
+  const acc = accuracy(probs, y);
+  const predicted = tf.tidy(() => tf.equal(tf.argMax(probs, 1), y).dataSync());
+  return {
+    n: probs.shape[0],
+    accuracy: acc.accuracy,
+    accuracyLow: acc.low,
+    accuracyHigh: acc.high,
+    ece: cal.ece,
+    mce: cal.mce,
+    nll: cal.nll,
+    brier: cal.brier,
+    correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
+    bins: cal.bins,
+  };
 }

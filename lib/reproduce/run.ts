@@ -19,6 +19,7 @@ import { workerCount } from '../parallel/worker_count';
 import { openRunFolder, readCellFile, runMetadata, writeRunJson } from './run_folder';
 import { CellResult, CellTask, computeCell, failedCell, loadCellInputs, needsRelu } from './cell';
 import { describeConventions, EvaluationInputs } from './inputs';
+import { openShardFolder, shardRange, type Shard } from './shard';
 
 export { cellKey } from './run_folder';
 export { buildAttack, computeCell, failedCell, loadCellInputs, needsRelu } from './cell';
@@ -51,6 +52,12 @@ export interface ReproduceOptions {
   workers?: number | 'auto';
   /** The compiled worker entry; default `cell_worker.js` next to this module (in `dist/reproduce/`). */
   workerScript?: string;
+  /**
+   * Compute only this shard of the images (`shard.ts`): the cells hold its images and their
+   * probabilities, `shard.json` says which, and no report is written (`saplab merge` writes it
+   * from all shards). Default: the whole run.
+   */
+  shard?: Shard;
 }
 
 /** What `runReproduce` did: its status, the cells and the table rows. */
@@ -83,7 +90,9 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const setupSeconds = (Date.now() - t0) / 1000;
   let cellsDir: string;
   try {
+    const range = options.shard ? shardRange(config, options.shard) : undefined; // a shard the protocol cannot have fails here
     cellsDir = openRunFolder(outDir, config);
+    openShardFolder(outDir, options.shard, inputs.data.y, range);
   } catch (e) {
     ev.dispose();
     inputs.extraNets.forEach((n) => n.dispose());
@@ -92,22 +101,23 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   inputs.matched = await matchStrengths(config, inputs, outDir, log);
 
   const started = new Date();
-  const batches = Math.ceil(config.n / config.batchSize);
+  const range = options.shard ? shardRange(config, options.shard) : { first: 0, end: Math.ceil(config.n / config.batchSize) };
+  const share = (range.end - range.first) / Math.ceil(config.n / config.batchSize);
   const plan: GridPlanEntry<CellTask>[] = gridCells(config).map((task) => ({
     key: task.key,
     task,
     stage: `${task.defense.name} × ${task.attack?.name ?? 'clean'}`,
-    cost: cellCost(config, task.defense, task.attack),
-    steps: batches,
+    cost: cellCost(config, task.defense, task.attack) * share,
+    steps: range.end - range.first,
   }));
   const grid = await runGrid<CellTask, CellResult>({
     cellsDir,
     plan,
-    compute: (task, step) => computeCell(inputs, task, step),
+    compute: (task, step) => computeCell(inputs, task, step, options.shard),
     failed: (entry, seconds, error) => failedCell(entry.task, config.n, seconds, error),
     stopAfterCells: options.stopAfterCells,
     workerCount: () => workerCount({ workers: options.workers, backend: backendInfo()?.choice }),
-    startWorkers: (count) => TaskPool.start<CellTask, CellResult>(options.workerScript ?? defaultCellWorker(), count, { config, backend: backendInfo()?.choice ?? 'auto', matched: inputs.matched }),
+    startWorkers: (count) => TaskPool.start<CellTask, CellResult>(options.workerScript ?? defaultCellWorker(), count, { config, backend: backendInfo()?.choice ?? 'auto', matched: inputs.matched, shard: options.shard }),
     progress: options.progress,
     log,
   });
@@ -121,8 +131,9 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     dataDir: config.dataDir,
     input: describeConventions(ev),
     sapSites: needsRelu(config) ? ev.sites : [],
+    ...(options.shard ? { shard: options.shard } : {}),
   };
-  if (status === 'complete') {
+  if (status === 'complete' && !options.shard) {
     const tr = Date.now();
     await writeRunReport({ outDir, config, cells, rows, run, figures: options.figures ?? true, log, matched: inputs.matched });
     timings.report = (Date.now() - tr) / 1000;
