@@ -2,13 +2,13 @@
 """PyTorch side of `saplab bench`: the same model, weights, inputs and workloads as TF.js.
 
 Usage: bench_torch.py DIR, where DIR holds `manifest.json` and `data.bin` (float32, little
-endian) written by lib/bench/bench.ts: the layers of a sequential model (conv2d, maxpool,
+endian) written by lib/bench/torch_export.ts: the layers of a sequential model (conv2d, maxpool,
 flatten, dense; ReLU or linear) with TF.js weight layouts, the inputs `x` (NHWC) and labels `y`,
 and the TF.js logits and input gradient for a same-model check. Each workload is timed with each
 thread count of `threads` (torch.set_num_threads). Prints one JSON object:
 {"version", "rows": [{"name", "threads", "medianMs", "minMs", "timesMs"}], "check": {...}}.
 
-Workloads (names shared with WORKLOADS in lib/bench/bench.ts):
+Workloads (names shared with WORKLOADS in lib/bench/workloads.ts):
   forward         logits of the batch, under torch.no_grad()
   input-gradient  gradient of the mean softmax cross-entropy with respect to the input
 """

@@ -4,6 +4,7 @@
  * `eps` and `seed` come from the caller of the returned function.
  */
 import { apgd, type ApgdOptions } from './apgd';
+import { apgdTargeted, type ApgdTargetedOptions } from './apgd_targeted';
 import { fgsm, type FgsmOptions } from './fgsm';
 import { pgd, type PgdOptions } from './pgd';
 import { square, type SquareOptions } from './square';
@@ -17,12 +18,13 @@ export interface AttackOptionsByName {
   fgsm: Fixed<FgsmOptions>;
   pgd: Fixed<PgdOptions>;
   apgd: Fixed<ApgdOptions>;
+  apgdTargeted: Fixed<ApgdTargetedOptions>;
   square: Fixed<SquareOptions>;
 }
-/** Name of an attack `makeAttack` builds (`fgsm`, `pgd`, `apgd`, `square`). */
+/** Name of an attack `makeAttack` builds (`fgsm`, `pgd`, `apgd`, `apgdTargeted`, `square`). */
 export type AttackName = keyof AttackOptionsByName;
 /** Every attack `makeAttack` builds, by name. */
-export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd', 'square'];
+export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd', 'apgdTargeted', 'square'];
 
 const SHORT: Record<string, string> = {
   eotSamples: 'eot',
@@ -68,6 +70,11 @@ export const attacks = {
   apgd(options: Fixed<ApgdOptions> = {}): Attack {
     const o = checkFixed('apgd', options) as Fixed<ApgdOptions>;
     return fixed('apgd', (model, x, y, { eps, seed }) => apgd(model, x, y, { ...o, eps, seed }), o);
+  },
+  /** APGD-T with fixed options (see `apgdTargeted`). */
+  apgdTargeted(options: Fixed<ApgdTargetedOptions> = {}): Attack {
+    const o = checkFixed('apgdTargeted', options) as Fixed<ApgdTargetedOptions>;
+    return fixed('apgd-t', (model, x, y, { eps, seed }) => apgdTargeted(model, x, y, { ...o, eps, seed }), o);
   },
   /** Square Attack with fixed options (see `square`). */
   square(options: Fixed<SquareOptions> = {}): Attack {

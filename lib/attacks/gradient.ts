@@ -29,6 +29,8 @@ export interface GradientOptions {
   loss?: AttackLoss;
   /** `y` holds target labels. Default `false`. */
   targeted?: boolean;
+  /** The true labels `[n]`, needed (only) by the targeted DLR loss. */
+  trueLabels?: tf.Tensor1D;
   /** Stochastic forward–backward passes to average. Default 1. */
   eotSamples?: number;
   /**
@@ -163,6 +165,8 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
       const t = tf.tidy(() => {
         const xs = k === 1 ? x : (tf.concat(Array.from({ length: k }, () => x), 0) as tf.Tensor4D);
         const ys = k === 1 ? y : (tf.concat(Array.from({ length: k }, () => y), 0) as tf.Tensor1D);
+        const truth = options.trueLabels;
+        const ts = !truth || k === 1 ? truth : (tf.concat(Array.from({ length: k }, () => truth), 0) as tf.Tensor1D);
         let logits: tf.Tensor2D | undefined;
         const f = (xx: tf.Tensor4D): tf.Tensor1D => {
           const z = model(xx);
@@ -170,7 +174,7 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
             throw new Error(`the model must return logits [n, classes] = [${k * n}, classes], got shape [${z.shape}]`);
           }
           logits = tf.keep(z);
-          return attackLoss(z, ys, loss, targeted);
+          return attackLoss(z, ys, loss, targeted, ts);
         };
         const { value, grad } = tf.valueAndGrad(f)(xs);
         return { grad, loss: value, logits: logits as unknown as tf.Tensor2D };

@@ -7,7 +7,11 @@
  * |-----------|----------------------------------------------|-----------------------------|
  * | `ce`      | `-log softmax(z)_y`                          | `log softmax(z)_t`          |
  * | `margin`  | `max_{j != y} z_j - z_y`                     | `z_t - max_{j != t} z_j`    |
- * | `dlr`     | `-(z_y - max_{j != y} z_j) / (z_π1 - z_π3 + 1e-12)` | not supported        |
+ * | `dlr`     | `-(z_y - max_{j != y} z_j) / (z_π1 - z_π3 + 1e-12)` | `-(z_y - z_t) / (z_π1 - (z_π3 + z_π4) / 2 + 1e-12)` |
+ *
+ * The targeted DLR loss needs both labels: the target `t` (passed as `y` when `targeted`) and the
+ * true label (`trueLabels`); it is AutoAttack's loss for APGD-T (`dlr_loss_targeted` in
+ * `fra31/auto-attack`, `autopgd_base.py`) and needs at least 4 classes.
  *
  * `margin` is the Carlini–Wagner margin (no confidence clamp) used by the released EOT attack on
  * SAP; `dlr` is the Difference of Logits Ratio of Croce & Hein, "Reliable evaluation of
@@ -33,10 +37,34 @@ export function pickLogit(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D
 }
 
 /**
- * The attack loss per example, `[n]`, to maximise. `y` holds true labels, or target labels
- * when `targeted` is `true`.
+ * The `k` largest logits per row, `[n]` each, largest first (`k <= classes`). Ties count once per
+ * class (`[2, 2, 1]` gives `2, 2, 1`). Built by masking successive argmaxes, because TF.js has no
+ * gradient for `TopK`; the result is differentiable in `logits`.
  */
-export function attackLoss(logits: tf.Tensor2D, y: tf.Tensor1D, loss: AttackLoss = 'ce', targeted = false): tf.Tensor1D {
+export function sortedLogits(logits: tf.Tensor2D, k: number): tf.Tensor1D[] {
+  const classes = logits.shape[1];
+  if (!Number.isInteger(k) || k < 1 || k > classes) throw new Error(`sortedLogits: k must be an integer in [1, ${classes}], got ${k}`);
+  return tf.tidy(() => {
+    const out: tf.Tensor1D[] = [];
+    let taken: tf.Tensor2D | undefined;
+    for (let j = 0; j < k; j++) {
+      // (Masks are combined with `add` and `cast`, ops the gradient tape can pass through.)
+      const masked = taken ? (tf.where(tf.cast(taken, 'bool'), tf.fill(logits.shape, -Infinity), logits) as tf.Tensor2D) : logits;
+      out.push(tf.max(masked, 1) as tf.Tensor1D);
+      if (j < k - 1) {
+        const oh = tf.oneHot(tf.argMax(masked, 1), classes) as tf.Tensor2D;
+        taken = taken ? (tf.add(taken, oh) as tf.Tensor2D) : oh;
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The attack loss per example, `[n]`, to maximise. `y` holds true labels, or target labels
+ * when `targeted` is `true`; `trueLabels` (the true labels) is needed only by the targeted DLR loss.
+ */
+export function attackLoss(logits: tf.Tensor2D, y: tf.Tensor1D, loss: AttackLoss = 'ce', targeted = false, trueLabels?: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const classes = logits.shape[1];
     switch (loss) {
@@ -49,15 +77,17 @@ export function attackLoss(logits: tf.Tensor2D, y: tf.Tensor1D, loss: AttackLoss
         return targeted ? tf.neg(diff) : diff;
       }
       case 'dlr': {
-        if (targeted) throw new Error("the targeted DLR loss needs the true labels as well; use loss 'ce' or 'margin' with targeted");
+        if (targeted) {
+          if (!trueLabels) throw new Error('the targeted DLR loss needs the true labels as well (trueLabels)');
+          if (classes < 4) throw new Error(`the targeted DLR loss needs at least 4 classes, got ${classes}`);
+          if (trueLabels.shape[0] !== logits.shape[0]) throw new Error(`trueLabels has ${trueLabels.shape[0]} labels for ${logits.shape[0]} rows of logits`);
+          const [z1, , z3, z4] = sortedLogits(logits, 4);
+          const num = tf.sub(pickLogit(logits, trueLabels), pickLogit(logits, y));
+          const den = tf.add(tf.sub(z1, tf.mul(tf.add(z3, z4), 0.5)), 1e-12);
+          return tf.neg(tf.div(num, den)) as tf.Tensor1D;
+        }
         if (classes < 3) throw new Error(`the DLR loss needs at least 3 classes, got ${classes}`);
-        // The largest and third-largest logits by masking argmaxes (TF.js has no TopK gradient).
-        const z1 = tf.max(logits, 1) as tf.Tensor1D;
-        // (Masks are combined with `add` and `cast`, ops the gradient tape can pass through.)
-        const oh1 = tf.oneHot(tf.argMax(logits, 1), classes);
-        const masked1 = tf.where(tf.cast(oh1, 'bool'), tf.fill(logits.shape, -Infinity), logits) as tf.Tensor2D;
-        const second = tf.cast(tf.add(oh1, tf.oneHot(tf.argMax(masked1, 1), classes)), 'bool');
-        const z3 = tf.max(tf.where(second, tf.fill(logits.shape, -Infinity), logits), 1) as tf.Tensor1D;
+        const [z1, , z3] = sortedLogits(logits, 3);
         const num = tf.sub(pickLogit(logits, y), maxOtherLogit(logits, y));
         return tf.neg(tf.div(num, tf.add(tf.sub(z1, z3), 1e-12))) as tf.Tensor1D;
       }

@@ -7,7 +7,9 @@ import { APGD_OPTION_KEYS, resolveApgdOptions, type ResolvedApgdOptions } from '
 import { FGSM_OPTION_KEYS, resolveFgsmOptions, type ResolvedFgsmOptions } from './fgsm';
 import { PGD_OPTION_KEYS, resolvePgdOptions, type ResolvedPgdOptions } from './pgd';
 import { resolveSquareOptions, SQUARE_OPTION_KEYS, type ResolvedSquareOptions } from './square';
-import { ATTACK_NAMES, type AttackName } from './factory';
+
+/** The attacks whose options resolve here (the others take their options from these: `apgdTargeted` from `apgd`). */
+export type ResolvableAttack = 'fgsm' | 'pgd' | 'apgd' | 'square';
 
 /** The resolved options of each attack by name. */
 export interface ResolvedOptionsByName {
@@ -18,7 +20,7 @@ export interface ResolvedOptionsByName {
 }
 
 /** The option keys each attack takes besides `eps`, `bounds`, `seed` and callbacks. */
-export const ATTACK_OPTION_KEYS: { readonly [N in AttackName]: readonly string[] } = {
+export const ATTACK_OPTION_KEYS: { readonly [N in ResolvableAttack]: readonly string[] } = {
   fgsm: FGSM_OPTION_KEYS,
   pgd: PGD_OPTION_KEYS,
   apgd: APGD_OPTION_KEYS,
@@ -31,8 +33,8 @@ export const ATTACK_OPTION_KEYS: { readonly [N in AttackName]: readonly string[]
  * says whether the attacked model is stochastic, for defaults that depend on it (Square's
  * `predictSamples`).
  */
-export function resolveAttackOptions<N extends AttackName>(name: N, options: Record<string, unknown>, context: { stochastic?: boolean } = {}): ResolvedOptionsByName[N] {
-  if (!(ATTACK_NAMES as readonly string[]).includes(name)) throw new Error(`unknown attack ${JSON.stringify(name)}; use one of ${ATTACK_NAMES.join(', ')}`);
+export function resolveAttackOptions<N extends ResolvableAttack>(name: N, options: Record<string, unknown>, context: { stochastic?: boolean } = {}): ResolvedOptionsByName[N] {
+  if (!Object.keys(ATTACK_OPTION_KEYS).includes(name)) throw new Error(`unknown attack ${JSON.stringify(name)}; use one of ${Object.keys(ATTACK_OPTION_KEYS).join(', ')}`);
   const keys = ATTACK_OPTION_KEYS[name];
   for (const k of Object.keys(options)) if (options[k] !== undefined && !keys.includes(k)) throw new Error(`${name}: unknown option "${k}" (${name} takes ${keys.join(', ')})`);
   const o = options as never;

@@ -8,7 +8,8 @@
  * accuracy). At eps 0 no attack runs: the clean prediction is used.
  *
  * Predictions of a stochastic model are the argmax of the softmax averaged over
- * `predictSamples` forward passes (the paper predicts with 100 passes of SAP).
+ * `predictSamples` forward passes (the paper predicts with 100 passes of SAP; the rule is stated
+ * in `scores.ts`).
  *
  * ```ts
  * const res = await robustAccuracy(sap, attacks.pgd({ steps: 40, eotSamples: 16 }), x, y, {
@@ -22,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/model';
 import { deriveSeed } from '../seed';
 import type { ProgressCallback } from '../util/progress';
+import { averagedCorrect } from './scores';
 import type { Attack } from './types';
 import { checkInputs, checkInt, checkSeed } from './validate';
 
@@ -69,28 +71,6 @@ export interface RobustAccuracyResult {
 }
 
 /**
- * Whether the argmax of the softmax averaged over `samples` passes equals `y`, per example.
- * Reads `n` booleans from the device.
- */
-async function predictCorrect(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, samples: number): Promise<boolean[]> {
-  const hit = tf.tidy(() => {
-    let sum: tf.Tensor2D | undefined;
-    for (let s = 0; s < samples; s++) {
-      const z = model(x);
-      if (z.rank !== 2 || z.shape[0] !== x.shape[0]) {
-        throw new Error(`the model must return logits [n, classes] = [${x.shape[0]}, classes], got shape [${z.shape}]`);
-      }
-      const p = tf.softmax(z) as tf.Tensor2D;
-      sum = sum ? (tf.add(sum, p) as tf.Tensor2D) : p;
-    }
-    return tf.equal(tf.argMax(sum!, 1), tf.cast(y, 'int32'));
-  });
-  const data = await hit.data();
-  hit.dispose();
-  return Array.from(data, (v) => v !== 0);
-}
-
-/**
  * Runs `attack` at each eps over `x` in batches and evaluates `model` on the results.
  * `x` `[n, h, w, c]`, `y` `[n]` integer labels. Inputs are not disposed; nothing is left allocated.
  */
@@ -121,7 +101,7 @@ export async function robustAccuracy(model: Model, attack: Attack, x: tf.Tensor4
     const yb = tf.slice(y, [start], [size]);
     try {
       const t0 = Date.now();
-      const clean = await predictCorrect(model, xb, yb, samples);
+      const clean = await averagedCorrect(model, xb, yb, samples);
       for (let i = 0; i < size; i++) cleanCorrect[start + i] = clean[i];
       const cleanSeconds = (Date.now() - t0) / 1000;
       for (let e = 0; e < eps.length; e++) {
@@ -136,7 +116,7 @@ export async function robustAccuracy(model: Model, attack: Attack, x: tf.Tensor4
             if (!(adv instanceof tf.Tensor) || adv.shape.join() !== xb.shape.join()) {
               throw new Error(`${where}: the attack must return a tensor of shape [${xb.shape}], got ${adv instanceof tf.Tensor ? `[${adv.shape}]` : typeof adv}`);
             }
-            const advOk = await predictCorrect(model, adv, yb, samples);
+            const advOk = await averagedCorrect(model, adv, yb, samples);
             ok = advOk.map((v, i) => v && clean[i]);
           } finally {
             if (adv instanceof tf.Tensor && adv !== xb) adv.dispose();

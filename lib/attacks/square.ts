@@ -22,8 +22,12 @@
  * Losses: the margin loss `z_y − max_{j≠y} z_j` (minimised) by default, cross-entropy for
  * targeted attacks, as in the reference. Scores of a stochastic model are the softmax averaged
  * over `predictSamples` forward passes (losses are computed from the logs of these averaged
- * probabilities, which for one pass equals the loss on the logits). The random search itself is
- * seeded by `seed`; a stochastic model's own randomness is the model's.
+ * probabilities, which for one pass equals the loss on the logits): a candidate replaces an
+ * image's best only when its *averaged* loss improves or its averaged prediction is wrong, and
+ * an image stops being queried once its averaged prediction is wrong. This is Square with EOT
+ * (asked for in `fra31/auto-attack` issue 56): with one noisy pass per score the search accepts
+ * lucky draws and reports breaks that the averaged prediction does not confirm. The random search
+ * of image `i` is seeded by `(seed, imageIds[i])`; a stochastic model's own randomness is the model's.
  *
  * Shapes: `x` `[n, h, w, c]` float32 in `bounds`; `y` `[n]` integer labels (target labels when
  * `targeted`); returns `[n, h, w, c]`, owned by the caller. The search state lives in JavaScript
@@ -38,7 +42,7 @@ import type { Model } from '../models/model';
 import { deriveSeed, Rng } from '../seed';
 import { scoreInputs } from './scores';
 import type { AttackOptions } from './types';
-import { checkBounds, checkClasses, checkEps, checkInputs, checkInt, checkLoss, checkPositive, checkSeed } from './validate';
+import { checkBounds, checkClasses, checkImageIds, checkEps, checkInputs, checkInt, checkLoss, checkPositive, checkSeed } from './validate';
 
 export interface SquareOptions extends AttackOptions {
   /** Scores per example, including the initialisation. Default 5000. */
@@ -53,6 +57,12 @@ export interface SquareOptions extends AttackOptions {
   predictSamples?: number;
   /** Receives the query statistics when the attack finishes. */
   onStats?: (stats: SquareStats) => void;
+  /**
+   * Global indices of the images of `x` in a larger data set; image `i`'s random search is seeded
+   * by `(seed, imageIds[i])`, so any split of a data set into batches gives the same search.
+   * Default `0 .. n−1`.
+   */
+  imageIds?: number[];
 }
 
 /** Query statistics of one Square Attack call. */
@@ -96,7 +106,8 @@ export function squareWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, op
   const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);
   const xs = x.dataSync() as Float32Array;
   const labels = Int32Array.from(y.dataSync(), (v) => Math.round(v));
-  const rng = new Rng(deriveSeed(seed, 'square'));
+  const ids = checkImageIds(options.imageIds, n, where);
+  const rngs = ids.map((id) => new Rng(deriveSeed(seed, 'square', id)));
 
   /** Scores `cand` (`m` images) for the examples `idx`: losses to maximise and broken flags. */
   const score = (cand: Float32Array, idx: number[]): { loss: Float32Array; broken: Uint8Array } => {
@@ -112,6 +123,7 @@ export function squareWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, op
   // Initialisation: vertical stripes of ±eps per column and channel.
   const best = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
+    const rng = rngs[i];
     for (let col = 0; col < w; col++) {
       for (let ch = 0; ch < c; ch++) {
         const shift = rng.next() < 0.5 ? -eps : eps;
@@ -143,6 +155,7 @@ export function squareWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, op
     const delta = new Float32Array(d);
     for (let j = 0; j < active.length; j++) {
       const i = active[j];
+      const rng = rngs[i];
       const base = i * d;
       for (let k = 0; k < d; k++) delta[k] = best[base + k] - xs[base + k];
       const top = rng.int(Math.max(h - side, 1));

@@ -137,3 +137,12 @@ export function checkClasses(classes: number, labelMax: number, loss: AttackLoss
   if (labelMax >= classes) throw new Error(`${where}: label ${labelMax} is out of range for a model with ${classes} classes`);
   if (loss === 'dlr' && classes < 3) throw new Error(`${where}: the DLR loss needs at least 3 classes, got ${classes}`);
 }
+
+/** Checks `imageIds` (one finite integer per image) or returns `0 .. n−1`. */
+export function checkImageIds(ids: number[] | undefined, n: number, where: string): number[] {
+  if (ids === undefined) return Array.from({ length: n }, (_, i) => i);
+  if (!Array.isArray(ids) || ids.length !== n || !ids.every((v) => Number.isInteger(v))) {
+    throw new Error(`${where}: imageIds must be ${n} integers (one per image of x)`);
+  }
+  return ids;
+}

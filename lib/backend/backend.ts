@@ -49,7 +49,11 @@ export function onBackendReady(hook: (info: BackendInfo) => void): void {
   if (current) hook(current);
 }
 
-function parseChoice(value: string | undefined, source: string): BackendChoice | 'auto' {
+/**
+ * A backend name as `initBackend` reads it (`gpu` and `node` are short for `tensorflow-gpu` and
+ * `tensorflow`; empty or absent means `auto`); throws naming `source` when it is not one.
+ */
+export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | 'auto' {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
   const v = value === 'gpu' ? 'tensorflow-gpu' : value === 'node' ? 'tensorflow' : value;
   if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
@@ -127,8 +131,8 @@ function describe(choice: BackendChoice): string {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const requested =
     options.backend !== undefined
-      ? parseChoice(options.backend, 'backend')
-      : parseChoice(process.env.SAPLAB_BACKEND, 'SAPLAB_BACKEND');
+      ? parseBackendChoice(options.backend, 'backend')
+      : parseBackendChoice(process.env.SAPLAB_BACKEND, 'SAPLAB_BACKEND');
   if (current && (requested === currentRequest || requested === current.choice) && tf.getBackend() === current.name) {
     return current;
   }

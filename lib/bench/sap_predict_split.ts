@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { predictProbs } from '../defenses/predict';
 import { withSap } from '../defenses/with_sap';
 import { StochasticWorkers } from '../parallel/stochastic_workers';
-import type { Timing } from './bench';
+import { roundTiming, summarizeTimes, Timing } from './timing';
 
 /** Options of `measureSapPredictSplit`. */
 export interface SapPredictSplitOptions {
@@ -42,13 +42,6 @@ export interface SapPredictSplitReport {
   speedup: number;
   /** Whether both gave bit-identical probabilities. */
   identical: boolean;
-}
-
-function summary(t: number[]): Timing {
-  const s = [...t].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { medianMs: r(s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2), minMs: r(s[0]), timesMs: t.map(r) };
 }
 
 /** Times SAP-100 `predictProbs` on one thread and split over `workers` worker threads (wasm). */
@@ -84,8 +77,8 @@ export async function measureSapPredictSplit(net: tf.LayersModel, options: SapPr
         times[1].push(tb);
       }
     }
-    const singleThread = summary(times[0]);
-    const split = summary(times[1]);
+    const singleThread = roundTiming(summarizeTimes(times[0]));
+    const split = roundTiming(summarizeTimes(times[1]));
     return { images, samples, workers: pool.workers, startMs: Math.round(startMs), singleThread, split, speedup: Math.round((singleThread.medianMs / split.medianMs) * 100) / 100, identical };
   } finally {
     await pool.close();

@@ -1,8 +1,10 @@
 /**
  * Describes a sequential TF.js model (conv2d, max-pooling, flatten, dense; ReLU or linear) as a
- * list of layers with their weights, in TF.js layouts, for `scripts/bench_torch.py` to rebuild
- * the same function in PyTorch.
+ * list of layers with their weights, in TF.js layouts, and writes it with the inputs and TF.js's
+ * results for `scripts/bench_torch.py` to rebuild the same function in PyTorch.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 
 export interface TorchLayer {
@@ -58,4 +60,27 @@ export function describeSequential(net: tf.LayersModel): TorchLayer[] {
     } else throw new Error(`layer ${layer.name}: ${cls} is not supported for the PyTorch comparison`);
   }
   return out;
+}
+
+/** Writes the model, inputs and TF.js results for `scripts/bench_torch.py` into `dir`. */
+export function exportForTorch(dir: string, layers: TorchLayer[], tensors: Record<string, tf.Tensor>, extra: Record<string, unknown>): void {
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  const entry = (t: tf.Tensor) => {
+    const data = t.dataSync() as Float32Array;
+    chunks.push(Float32Array.from(data));
+    const e = { offset, shape: t.shape };
+    offset += data.length;
+    return e;
+  };
+  const layerSpecs = layers.map((l) => ({ ...l, kernel: l.kernel ? entry(l.kernel) : undefined, bias: l.bias ? entry(l.bias) : undefined }));
+  const tensorSpecs = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, entry(t)]));
+  const all = new Float32Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  fs.writeFileSync(path.join(dir, 'data.bin'), Buffer.from(all.buffer));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ layers: layerSpecs, tensors: tensorSpecs, ...extra }));
 }

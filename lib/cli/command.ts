@@ -1,6 +1,6 @@
 /** What a `saplab` subcommand is, and the pieces the subcommands share (flag parsing, `--backend`). */
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
-import { initBackend } from '../backend';
+import { initBackend, parseBackendChoice } from '../backend';
 
 /** A `saplab` subcommand: its one-line summary, its usage text, and its run (resolving to the exit code). */
 export interface Command {
@@ -20,6 +20,7 @@ export function command(name: string, summary: string, spec: FlagSpec, run: (fla
     run: async (argv) => {
       const { flags, positional } = parseFlags(argv, spec);
       if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+      checkBackendFlag(flags);
       return run(flags, positional);
     },
   };
@@ -32,4 +33,14 @@ export const backendFlag = { type: 'string' as const, help: 'tensorflow-gpu | te
 export async function announceBackend(choice: string): Promise<void> {
   const info = await initBackend({ backend: choice as never });
   process.stderr.write(`backend: ${info.description}\n`);
+}
+
+/** A `--backend` value that names no backend is a usage error (exit 2) before any work. */
+export function checkBackendFlag(flags: Record<string, unknown>): void {
+  if (flags.backend === undefined) return;
+  try {
+    parseBackendChoice(String(flags.backend), '--backend');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -27,6 +27,21 @@ export const PRETRAINED = {
     description: 'the Fashion-MNIST CNN adversarially trained at eps 0.1 with the fast substitute for PGD training (FGSM from a random start, step 1.25·eps; Wong et al. 2020) by `saplab train --adversarial fast`',
     retrain: 'npx saplab train --dataset fashion-mnist --adversarial fast --eps 0.1 --epochs 2 --seed 1803 --holdout 500',
   },
+  'fashion-cnn-noise-0.12': {
+    dir: 'models/fashion-cnn-noise-0.12',
+    description: 'the Fashion-MNIST CNN trained with Gaussian data augmentation at sigma 0.12 (the base classifier of a randomized-smoothing model, `withGaussianSmoothing(net, { sigma: 0.12 })`) by `saplab train --noise-sigma 0.12`',
+    retrain: 'npx saplab train --dataset fashion-mnist --epochs 3 --seed 1803 --noise-sigma 0.12',
+  },
+  'fashion-cnn-noise-0.25': {
+    dir: 'models/fashion-cnn-noise-0.25',
+    description: 'the Fashion-MNIST CNN trained with Gaussian data augmentation at sigma 0.25 (the base classifier of a randomized-smoothing model, `withGaussianSmoothing(net, { sigma: 0.25 })`) by `saplab train --noise-sigma 0.25`',
+    retrain: 'npx saplab train --dataset fashion-mnist --epochs 3 --seed 1803 --noise-sigma 0.25',
+  },
+  'fashion-cnn-noise-0.5': {
+    dir: 'models/fashion-cnn-noise-0.5',
+    description: 'the Fashion-MNIST CNN trained with Gaussian data augmentation at sigma 0.5 (the base classifier of a randomized-smoothing model, `withGaussianSmoothing(net, { sigma: 0.5 })`) by `saplab train --noise-sigma 0.5`',
+    retrain: 'npx saplab train --dataset fashion-mnist --epochs 3 --seed 1803 --noise-sigma 0.5',
+  },
 } as const;
 /** Name of a shipped model. */
 export type PretrainedName = keyof typeof PRETRAINED;

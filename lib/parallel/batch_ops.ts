@@ -9,8 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 /** `logits`: the model's logits. `ce-gradient`: gradient of `scale · Σ_i CE(logits_i, y_i)` w.r.t. the input. */
 export type BatchOp = 'logits' | 'ce-gradient';
 
-export const BATCH_OPS: readonly BatchOp[] = ['logits', 'ce-gradient'];
-
 /**
  * Runs `op` on a slice of the batch. `y` (integer labels) and `scale` are needed by
  * `ce-gradient`. Returns a new tensor; inputs are not disposed.

@@ -6,6 +6,7 @@
 import { escapeLabel, panelTitle, PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import type { ResultRow } from './table';
 import { defenseColor, THEME, themeColor, themedLayout, themeSymbol, withAlpha } from './theme';
+import { displayable } from './show';
 
 /** Options of `accuracyVsEpsFigure`. */
 export interface AccuracyVsEpsOptions {
@@ -174,5 +175,5 @@ export function accuracyVsEpsFigure(rows: readonly ResultRow[], options: Accurac
     layout[p === 0 ? 'yaxis' : `yaxis${p + 1}`] = yAxis;
     layout.annotations!.push(panelTitle(`<b>${escapeLabel(panel)}</b>`, cell.xDomain, cell.yDomain[1] + 0.01));
   });
-  return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } });
 }

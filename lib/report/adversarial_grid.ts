@@ -5,6 +5,7 @@
 import { ArrayInput, compact, imagePlane, LabelsLike, readArray, readClassIndices, ShapedArray } from './arrays';
 import { escapeLabel, PlotlyAnnotation, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { THEME, themedLayout } from './theme';
+import { displayable } from './show';
 
 /** Images and labels shown by `adversarialGridFigure`. */
 export interface AdversarialGridInput {
@@ -210,5 +211,5 @@ export function adversarialGridFigure(input: AdversarialGridInput, options: Adve
       showarrow: false,
     });
   }
-  return { data, layout: themedLayout(layout), config: { responsive: false, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: false, displaylogo: false } });
 }

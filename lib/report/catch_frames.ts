@@ -5,6 +5,7 @@
  */
 import { escapeLabel, PlotlyAnnotation, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { THEME, themedLayout } from './theme';
+import { displayable } from './show';
 
 /** One episode to draw. */
 export interface CatchEpisodeRow {
@@ -80,5 +81,5 @@ export function catchFramesFigure(episodes: CatchEpisodeRow[], options: CatchFra
     const first = grid[r * steps];
     annotations.push({ text: `<b>${escapeLabel(e.label)}</b>${e.note ? ` — ${escapeLabel(e.note)}` : ''}`, x: 0, y: first.yDomain[1] + 18 / (plotH + 30 * episodes.length), xref: 'paper', yref: 'paper', xanchor: 'left', yanchor: 'bottom', showarrow: false, font: { size: 13 } });
   });
-  return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } });
 }

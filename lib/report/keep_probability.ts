@@ -6,6 +6,7 @@
 import { ArrayInput, compact, readArray } from './arrays';
 import { panelTitle, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { THEME, themedLayout } from './theme';
+import { displayable } from './show';
 
 /** Options of `keepProbabilityFigure`. */
 export interface KeepProbabilityOptions {
@@ -108,5 +109,5 @@ export function keepProbabilityFigure(keepProbs: ArrayInput | ArrayLike<number>,
     };
     layout.annotations!.push(panelTitle(`channel ${ch} · mean ${(sum / (h * w)).toFixed(2)}`, g.xDomain, g.yDomain[1] + 0.005, { font: { size: 11 } }));
   });
-  return { data, layout: themedLayout(layout), config: { responsive: false, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: false, displaylogo: false } });
 }

@@ -4,6 +4,7 @@
  */
 import { escapeLabel, PlotlyFigure, PlotlyLayout, PlotlyTrace } from './figure';
 import { THEME, themeColor, themedLayout } from './theme';
+import { displayable } from './show';
 
 /** One curve. */
 export interface LearningCurve {
@@ -95,5 +96,5 @@ export function learningCurvesFigure(series: LearningCurvesInput, options: Learn
     yaxis: { title: { text: options.yTitle ?? 'value' }, ...(options.logY ? { type: 'log' } : {}) },
     hovermode: 'x unified',
   };
-  return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } });
 }

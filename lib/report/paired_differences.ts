@@ -6,6 +6,7 @@
  */
 import { escapeLabel, panelTitle, PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { defenseColor, THEME, themedLayout, themeSymbol } from './theme';
+import { displayable } from './show';
 
 /** One paired difference (a `ComparisonRow` of `saplab reproduce` fits). */
 export interface PairedDifferencePoint {
@@ -112,5 +113,5 @@ export function pairedDifferencesFigure(points: readonly PairedDifferencePoint[]
     (layout.shapes as unknown[]).push({ type: 'line', xref: `${cell.x} domain`, yref: cell.y, x0: 0, x1: 1, y0: 0, y1: 0, line: { color: THEME.reference, dash: 'dash', width: 1 } });
     (layout.annotations as unknown[]).push(panelTitle(`<b>${escapeLabel(panel)}</b>`, cell.xDomain, cell.yDomain[1] + 0.01));
   });
-  return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } });
 }

@@ -6,6 +6,7 @@
 import type { CalibrationResult } from '../metrics/calibration';
 import { escapeLabel, panelTitle, PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace, subplotGrid } from './figure';
 import { OKABE_ITO, THEME, themedLayout, withAlpha } from './theme';
+import { displayable } from './show';
 
 /** One result, several (labelled `labels[i]` or `model i`), or a record of labelled results. */
 export type ReliabilityInput = CalibrationResult | CalibrationResult[] | Record<string, CalibrationResult>;
@@ -189,5 +190,5 @@ export function reliabilityFigure(input: ReliabilityInput, options: ReliabilityO
       }
     }
   });
-  return { data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } };
+  return displayable({ data, layout: themedLayout(layout), config: { responsive: true, displaylogo: false } });
 }

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DataFrame } from 'danfojs-node';
-import type { AccuracyResult } from '../metrics/accuracy';
+import { wilsonInterval, type AccuracyResult } from '../metrics/accuracy';
 import type { CalibrationResult } from '../metrics/calibration';
 import { writeFileAtomic } from '../data/download';
 import { parseCsv, toCsv } from './csv';
@@ -312,4 +312,37 @@ export async function readResults(target: string): Promise<ResultRow[]> {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   return normaliseRows(raw, file);
+}
+
+/** The part of a grid cell `robustCells` reads and rewrites (a `CellResult` of `runReproduce`). */
+export interface ScoredCell {
+  defense: string;
+  attack: string;
+  eps: number;
+  n: number;
+  accuracy: number;
+  accuracyLow: number;
+  accuracyHigh: number;
+  /** Per-example correctness as a string of 0/1. */
+  correct: string;
+}
+
+/**
+ * Cells re-scored with one definition of accuracy under attack, AutoAttack's (the one of
+ * `robustAccuracy`): an image counts only when the defense classifies it correctly both clean
+ * (its `clean` cell at eps 0) and attacked. Accuracy, Wilson interval and `correct` are rewritten;
+ * every other field (calibration, timings) is kept. Clean cells, and cells of a defense without a
+ * clean cell, are returned unchanged. Inputs are not modified.
+ */
+export function robustCells<C extends ScoredCell>(cells: readonly C[]): C[] {
+  const clean = new Map(cells.filter((c) => c.attack === 'clean').map((c) => [c.defense, c]));
+  return cells.map((c) => {
+    const ref = clean.get(c.defense);
+    if (c.attack === 'clean' || !ref) return { ...c };
+    if (ref.correct.length !== c.correct.length) throw new Error(`robustCells: ${c.defense} · ${c.attack} has ${c.correct.length} images, its clean cell ${ref.correct.length}`);
+    const correct = Array.from(c.correct, (ch, i) => (ch === '1' && ref.correct[i] === '1' ? '1' : '0')).join('');
+    const k = correct.split('').filter((ch) => ch === '1').length;
+    const { low, high } = wilsonInterval(k, c.correct.length);
+    return { ...c, correct, accuracy: k / c.correct.length, accuracyLow: low, accuracyHigh: high };
+  });
 }

@@ -11,6 +11,8 @@ import { buildRow, loadExtraModels, type MatchedStrength } from './baseline_grid
 import { predictProbs } from '../defenses/predict';
 import { attacks } from '../attacks/factory';
 import type { Attack, GradientStats } from '../attacks/types';
+import { autoAttack, type AutoAttackOptions } from '../attacks/suite';
+import { wilsonInterval } from '../metrics/accuracy';
 import { accuracy } from '../metrics/accuracy';
 import { calibration, CalibrationResult } from '../metrics/calibration';
 import { deriveSeed } from '../seed';
@@ -41,6 +43,12 @@ export interface CellResult {
   bins: CalibrationResult['bins'];
   /** Gradient statistics summed over batches (gradient attacks). */
   gradientStats?: GradientStats;
+  /**
+   * `autoattack` cells: the suite's attacks with the images each attacked and broke, and per
+   * image the attack that broke it (`-` robust, `clean` misclassified clean), comma-separated.
+   * The cell's `accuracy` and `correct` are the suite's per-image worst case.
+   */
+  suite?: { attacks: SuiteCellRow[]; brokenBy: string };
   seconds: number;
   /** A shard's cell: the index of its first image in the run. */
   imageStart?: number;
@@ -73,7 +81,33 @@ export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s:
       return attacks.apgd({ ...o, eotSamples, onStats });
     case 'square':
       return attacks.square({ ...o, ...(stochastic ? {} : { predictSamples: 1 }) });
+    case 'autoattack':
+      throw new Error('an autoattack cell runs the suite itself (computeCell), not as a single attack');
   }
+}
+
+/** The `autoAttack` options of an `autoattack` spec (the budgets; eps, seed and image ids come per batch). */
+export function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: number): Omit<AutoAttackOptions, 'eps'> {
+  const eotSamples = stochastic ? spec.eotSamples ?? 20 : 1;
+  return {
+    version: spec.version ?? 'rand',
+    ...(spec.suite ? { attacks: spec.suite } : {}),
+    steps: spec.steps ?? 100,
+    restarts: spec.restarts ?? 1,
+    eotSamples,
+    targetClasses: spec.targetClasses ?? 9,
+    squareQueries: spec.queries ?? 5000,
+    squareSamples: stochastic ? spec.predictSamples ?? eotSamples : 1,
+    predictSamples: stochastic ? predictSamples : 1,
+  };
+}
+
+/** Per-attack totals of the suite over a cell's batches (`autoattack` cells). */
+export interface SuiteCellRow {
+  name: string;
+  label: string;
+  attacked: number;
+  broken: number;
 }
 
 function addStats(acc: GradientStats, s: GradientStats): void {
@@ -149,7 +183,11 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const source = sourceSpec ? buildDefense(inputs, sourceSpec, config.seed) : undefined;
   const probsParts: tf.Tensor2D[] = [];
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
-  const attackFn = attack ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
+  const isSuite = attack?.method === 'autoattack';
+  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
+  const robust: boolean[] = [];
+  const brokenBy: string[] = [];
+  const suiteRows = new Map<string, SuiteCellRow>();
   try {
     for (let b = range.first; b < range.end; b++) {
       const start = b * config.batchSize;
@@ -165,6 +203,26 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
         target.reseed?.(deriveSeed(attackSeed, 'attack-model'));
         input = await attackFn(target, xb, yb, { eps, seed: attackSeed });
       }
+      if (isSuite) {
+        // The suite keys its randomness by image, so batches and threads give the same numbers.
+        const res = await autoAttack(defended.model, xb, yb, {
+          ...suiteOptions(attack!, stochastic, config.predictSamples),
+          eps,
+          seed: deriveSeed(config.seed, key),
+          imageIds: Array.from({ length: size }, (_, i) => start + i),
+          returnAdv: true,
+          onStats: (st) => addStats(stats, st),
+        });
+        input = res.adv!;
+        robust.push(...res.robust);
+        brokenBy.push(...res.brokenBy.map((b) => b ?? '-'));
+        for (const r of res.attacks) {
+          const row = suiteRows.get(r.name) ?? { name: r.name, label: r.label, attacked: 0, broken: 0 };
+          row.attacked += r.attacked;
+          row.broken += r.broken;
+          suiteRows.set(r.name, row);
+        }
+      }
       probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
       if (input !== xb) input.dispose();
       tf.dispose([xb, yb]);
@@ -173,6 +231,13 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
     const y = tf.slice(data.y, [range.start], [range.stop - range.start]) as tf.Tensor1D;
     const metrics = cellMetrics(probs, y, config.calibrationBins);
+    if (isSuite) {
+      // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that
+      // of a fresh prediction on the worst-case inputs.
+      const nCorrect = robust.filter((v) => v).length;
+      const ci = wilsonInterval(nCorrect, metrics.n);
+      Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: robust.map((v) => (v ? '1' : '0')).join('') });
+    }
     const kept = shard ? { imageStart: range.start, probs: encodeFloat32(probs.dataSync() as Float32Array) } : {};
     tf.dispose([probs, y]);
     return {
@@ -185,6 +250,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       ...metrics,
       ...kept,
       ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
+      ...(isSuite ? { suite: { attacks: [...suiteRows.values()], brokenBy: brokenBy.join(',') } } : {}),
       seconds: (Date.now() - tc) / 1000,
     };
   } finally {

@@ -120,14 +120,30 @@ export function papersAttack(config: ReproduceConfig): AttackSpec | undefined {
   return fgsm.find((a) => (a.eotSamples ?? 1) > 1) ?? fgsm[0];
 }
 
-/** Adaptive attacks: iterative gradient attacks that average over the randomness (EOT) or bypass it (BPDA). */
+/**
+ * Adaptive attacks: iterative gradient attacks that average over the randomness (EOT) or bypass it
+ * (BPDA), and the `autoattack` suite with EOT (its `rand` version by default). Effort variants and
+ * budget-curve cells are left out.
+ */
 export function adaptiveAttacks(config: ReproduceConfig): AttackSpec[] {
-  return config.attacks.filter((a) => (a.method === 'pgd' || a.method === 'apgd') && !a.transferFrom && !a.variantOf && ((a.eotSamples ?? 1) > 1 || a.bpda));
+  return config.attacks.filter(
+    (a) =>
+      (a.method === 'pgd' || a.method === 'apgd' || a.method === 'autoattack') &&
+      !a.transferFrom &&
+      !a.variantOf &&
+      !a.budgetOf &&
+      ((a.eotSamples ?? (a.method === 'autoattack' ? 20 : 1)) > 1 || a.bpda),
+  );
 }
 
-/** White-box gradient attacks (transfer and gradient-free attacks excluded). */
+/** Whether an attack uses no gradient: Square, or an `autoattack` suite that contains Square. */
+export function usesGradientFree(a: AttackSpec): boolean {
+  return a.method === 'square' || (a.method === 'autoattack' && (a.suite ?? []).includes('square')) || (a.method === 'autoattack' && !a.suite && a.version === 'standard');
+}
+
+/** White-box gradient attacks (transfer, gradient-free and budget-curve attacks excluded). */
 export function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
-  return config.attacks.filter((a) => a.method !== 'square' && !a.transferFrom);
+  return config.attacks.filter((a) => !usesGradientFree(a) && !a.transferFrom && !a.budgetOf);
 }
 
 /**
@@ -137,7 +153,7 @@ export function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
 export function deterministicEquivalent(config: ReproduceConfig, attack: AttackSpec, defense: string): AttackSpec[] {
   // The options each attack runs with on a deterministic model, EOT and score averaging aside.
   const strip = (a: AttackSpec) => {
-    const { eotSamples: _e, predictSamples: _p, ...o } = resolvedAttack(a, false) as { eotSamples?: number; predictSamples?: number };
+    const { eotSamples: _e, predictSamples: _p, ...o } = (a.method === 'autoattack' ? { steps: a.steps, relStepsize: a.relStepsize, loss: a.loss, restarts: a.restarts, queries: a.queries, version: a.version, suite: a.suite } : resolvedAttack({ ...a, method: a.method }, false)) as { eotSamples?: number; predictSamples?: number };
     return JSON.stringify([a.method, o]);
   };
   const me = strip(attack);

@@ -6,6 +6,7 @@
 import { resolvedAttack, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { cellKey } from './run_folder';
 import { hasBpda, isStochasticKind } from './stochastic_defenses';
+import { AUTOATTACK_VERSIONS } from '../attacks/suite';
 
 /** Every (defense, attack) pair the grid runs, `clean` included once per defense. */
 export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: AttackSpec }[] {
@@ -31,6 +32,7 @@ export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: Atta
   const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
   if (!attack) return c.n * samples;
   const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
+  if (attack.method === 'autoattack') return c.n * suiteCostPerImage(attack, isStochasticKind(defense.kind), samples);
   // The options the attack runs with: the spec's, and the attack's own defaults for the rest.
   let perImage: number;
   if (attack.method === 'square') {
@@ -77,4 +79,23 @@ export function gridCells(c: ReproduceConfig): GridCellSpec[] {
     for (const eps of attack ? attackEps(c, attack) : [0]) out.push({ key: cellKey(defense.name, attack?.name ?? 'clean', eps), defense, ...(attack ? { attack } : {}), eps });
   }
   return out;
+}
+
+/**
+ * Work units per image of an `autoattack` cell, an upper bound: every attack of the suite on every
+ * image for its whole budget, plus a `samples`-pass prediction after each. The suite attacks only
+ * the images still robust and APGD stops on an image once it breaks, so a run costs less, by how
+ * much depends on the defense and eps.
+ */
+export function suiteCostPerImage(attack: AttackSpec, stochastic: boolean, samples: number): number {
+  const eot = stochastic ? attack.eotSamples ?? 20 : 1;
+  const apgdRun = 3 * eot * ((attack.steps ?? 100) + 1) * (attack.restarts ?? 1);
+  const names = attack.suite ?? AUTOATTACK_VERSIONS[attack.version ?? 'rand'];
+  let cost = samples; // the clean prediction
+  for (const name of names) {
+    if (name === 'square') cost += (attack.queries ?? 5000) * (stochastic ? attack.predictSamples ?? eot : 1);
+    else cost += name === 'apgd-t' ? (attack.targetClasses ?? 9) * (apgdRun + eot) : apgdRun;
+    cost += samples;
+  }
+  return cost;
 }

@@ -65,6 +65,9 @@ export function checkShards(dirs: string[]): ShardRun[] {
   }
   const missing = Array.from({ length: first.shard.count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
   if (missing.length) throw new ConfigError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.shard.count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+  // An autoattack cell's suite record (which attack broke which image) has no merge yet.
+  const suite = first.config.attacks?.find((a) => a.method === 'autoattack');
+  if (suite) throw new ConfigError(`the protocol's attack ${suite.name} is an autoattack suite, whose cells cannot be merged from shards yet; run it unsplit`);
   return [...runs].sort((a, b) => a.shard.index - b.shard.index);
 }
 

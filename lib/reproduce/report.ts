@@ -23,6 +23,8 @@ import { cellCalibration } from './cell_calibration';
 import { ComparisonRow, comparisonRows, writeComparisons } from './comparisons';
 import { checksMarkdown, runChecks } from './checks';
 import { claims, pairedTable } from './claims';
+import { budgetPoints, headlineSuite, headlineTable } from './headline';
+import { budgetCurveFigure } from '../report/budget_curve';
 
 export interface ReportInput {
   outDir: string;
@@ -120,6 +122,20 @@ function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): s
   ];
 }
 
+/** The "Robust accuracy" section: the headline table of the suite (see `headline.ts`). */
+function headlineSection(config: ReproduceConfig, cells: CellResult[]): string[] {
+  const table = headlineTable(config, cells);
+  if (!table) return [];
+  const suite = headlineSuite(config)!;
+  return [
+    '## Robust accuracy',
+    `The headline number of each defense: the fraction of the ${config.n} images that no attack of ${suite.name} broke (${suite.version ?? 'rand'} version: its attacks run in sequence, each on the images still robust, ${suite.steps ?? 100} steps, EOT ${suite.eotSamples ?? 20} on stochastic defenses; an image is broken when the softmax averaged over ${config.predictSamples} passes misclassifies it). The single attacks below are the detail under it.`,
+    '',
+    table,
+    '',
+  ];
+}
+
 /** Writes the figures and `summary.md`. */
 export async function writeReport(input: ReportInput): Promise<void> {
   const { outDir, config, cells, rows } = input;
@@ -146,6 +162,8 @@ export async function writeReport(input: ReportInput): Promise<void> {
       if (c) rel[`${name}, clean`] = cellCalibration(c);
     }
     if (Object.keys(rel).length) figures.push(['reliability_clean', reliabilityFigure(rel, { title: 'Reliability, clean test images' })]);
+    const budget = budgetPoints(config, cells);
+    if (budget.length) figures.push(['budget_curve', budgetCurveFigure(budget, { title: `Robust accuracy (${headlineSuite(config)!.name}) against its budget, n = ${config.n}` })]);
     const useBrowser = chromiumAvailable();
     if (!useBrowser) figureNote = 'No Chromium was found, so figures were written as HTML only (install Debian `chromium` or set SAPLAB_CHROMIUM for SVG and PNG).';
     try {
@@ -177,6 +195,7 @@ export async function writeReport(input: ReportInput): Promise<void> {
     '## Protocol',
     protocolText(config, input.run),
     '',
+    ...headlineSection(config, cells),
     '## What held and what did not',
     ...claims(config, cells, comparisons, checks).map((c) => `- ${c}`),
     '',

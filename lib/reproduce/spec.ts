@@ -15,6 +15,7 @@ import type { ResolvedFgsmOptions } from '../attacks/fgsm';
 import type { ResolvedPgdOptions } from '../attacks/pgd';
 import type { ResolvedApgdOptions } from '../attacks/apgd';
 import type { ResolvedSquareOptions } from '../attacks/square';
+import type { AutoAttackVersion, SuiteAttackName } from '../attacks/suite';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
@@ -53,16 +54,34 @@ export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOp
 };
 
 /** The keys of an attack entry that belong to the grid, not to the attack's options. */
-export const GRID_ATTACK_KEYS = ['name', 'method', 'bpda', 'only', 'eps', 'transferFrom', 'variantOf'] as const;
+export const GRID_ATTACK_KEYS = ['name', 'method', 'bpda', 'only', 'eps', 'transferFrom', 'variantOf', 'budgetOf'] as const;
+
+/** The attacks a grid runs: the lib's attacks by name, and the `autoattack` suite. */
+export type GridAttackMethod = 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
 
 /** An attack evaluated in the grid: the grid's keys and the attack's own options. */
 export interface AttackSpec extends AttackSpecOptions {
   /** Column label, e.g. `PGD-EOT`. */
   name: string;
-  /** `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks). */
-  method: AttackName;
+  /**
+   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks, their options declared beside them), or
+   * `autoattack`: the suite of `autoAttack` (its attacks in sequence on the images still robust; a
+   * cell's accuracy is the per-image worst case, the robust accuracy).
+   */
+  method: GridAttackMethod;
   /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
   bpda?: boolean;
+  /** `autoattack`: `'rand'` (APGD-CE, APGD-DLR) or `'standard'` (APGD-CE, APGD-T, Square). Default `'rand'`. */
+  version?: AutoAttackVersion;
+  /** `autoattack`: the attacks of the suite, in order. Default the version's. */
+  suite?: SuiteAttackName[];
+  /** `autoattack`: APGD-T's target classes. Default 9. */
+  targetClasses?: number;
+  /**
+   * A cell of the budget curve of this attack (its name): the same attack at a smaller or larger
+   * budget, plotted against the budget, and left out of the checks and comparisons.
+   */
+  budgetOf?: string;
   /** Only run against these defenses (names). Default: all. */
   only?: string[];
   /** This attack's eps values instead of the grid's `eps` (e.g. one large eps as a sanity check). */
@@ -165,6 +184,6 @@ export function attackOptions(spec: AttackSpec): Record<string, unknown> {
  * The options the attack of a spec runs with: the spec's own, the attack's defaults for the keys
  * it leaves out (`stochastic`: against a stochastic model). Throws the attack's error for a bad one.
  */
-export function resolvedAttack<N extends AttackName>(spec: AttackSpec & { method: N }, stochastic: boolean): ResolvedOptionsByName[N] {
+export function resolvedAttack<N extends Exclude<GridAttackMethod, 'autoattack'>>(spec: AttackSpec & { method: N }, stochastic: boolean): ResolvedOptionsByName[N] {
   return resolveAttackOptions(spec.method, attackOptions(spec), { stochastic });
 }

@@ -6,15 +6,17 @@ import { DATASETS, isDatasetName } from '../data/datasets';
 import { checkInputConventions } from '../models/input_conventions';
 import { checkSeed } from '../seed';
 import { checkEpsList } from '../attacks/validate';
-import { ATTACK_NAMES, type AttackName } from '../attacks/factory';
-import { ATTACK_OPTION_KEYS, resolveAttackOptions } from '../attacks/options';
-import { ConfigError, configCheck, GRID_ATTACK_KEYS, MODEL_INPUT_DEFAULTS, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
+import { ATTACK_OPTION_KEYS, resolveAttackOptions, type ResolvableAttack } from '../attacks/options';
+import { ConfigError, configCheck, GRID_ATTACK_KEYS, MODEL_INPUT_DEFAULTS, type AttackSpec, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
 import { defenseSpecProblem, DEFENSE_SPEC_KEYS, heldOutProblem } from './stochastic_defenses';
+import { AUTOATTACK_VERSIONS, SUITE_ATTACKS } from '../attacks/suite';
 
 const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut'];
 const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
 /** Attack options the grid sets itself (untargeted, L-inf), so a protocol may not. */
 const GRID_OWNED = ['targeted', 'norm'];
+/** The keys an `autoattack` entry may give besides the grid's. */
+const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -28,9 +30,9 @@ function posInt(v: unknown, key: string): number {
  * which the grid sets) besides the protocol's own `gridKeys`, and their values through the
  * attack's resolver, whose message the `ConfigError` carries. `methods` are the attacks allowed.
  */
-export function checkAttackEntry(entry: { name?: unknown; method: string }, where: string, gridKeys: readonly string[], methods: readonly AttackName[] = ATTACK_NAMES): void {
+export function checkAttackEntry(entry: { name?: unknown; method: string }, where: string, gridKeys: readonly string[], methods: readonly ResolvableAttack[] = ['fgsm', 'pgd', 'apgd', 'square']): void {
   if (!(methods as readonly string[]).includes(entry.method)) throw new ConfigError(`${where}.method must be ${methods.join(', ')}, got ${JSON.stringify(entry.method)}`);
-  const method = entry.method as AttackName;
+  const method = entry.method as ResolvableAttack;
   const own = ATTACK_OPTION_KEYS[method].filter((k) => !GRID_OWNED.includes(k));
   const options: Record<string, unknown> = { ...entry };
   for (const k of gridKeys) delete options[k];
@@ -38,6 +40,18 @@ export function checkAttackEntry(entry: { name?: unknown; method: string }, wher
     if (!own.includes(k)) throw new ConfigError(`unknown key "${k}" in ${where} (${method} takes ${own.join(', ')}; every attack: ${gridKeys.join(', ')})`);
   }
   configCheck(() => resolveAttackOptions(method, options, { stochastic: true }), `${where} (${String(entry.name)})`);
+}
+
+/** Checks an `autoattack` entry: the suite's keys and values (its attacks check their own when it runs). */
+function checkAutoAttackEntry(a: AttackSpec, i: number): void {
+  for (const k of Object.keys(a)) if (!(GRID_ATTACK_KEYS as readonly string[]).includes(k) && !AUTOATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}] (autoattack takes ${AUTOATTACK_KEYS.join(', ')}; every attack: ${GRID_ATTACK_KEYS.join(', ')})`);
+  for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+  if (a.version !== undefined && !(a.version in AUTOATTACK_VERSIONS)) throw new ConfigError(`attacks[${i}].version must be standard or rand, got ${JSON.stringify(a.version)}`);
+  if (a.suite !== undefined && (!Array.isArray(a.suite) || a.suite.length === 0 || a.suite.some((s) => !SUITE_ATTACKS.includes(s)) || new Set(a.suite).size !== a.suite.length)) {
+    throw new ConfigError(`attacks[${i}].suite must be a non-empty list of distinct attacks among ${SUITE_ATTACKS.join(', ')}, got ${JSON.stringify(a.suite)}`);
+  }
+  if (a.transferFrom !== undefined || a.bpda) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
+  if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
 }
 
 /**
@@ -73,13 +87,17 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
     if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
     attackNames.add(a.name);
-    checkAttackEntry(a, `attacks[${i}]`, GRID_ATTACK_KEYS);
+    for (const k of ['version', 'suite', 'targetClasses'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
+    if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
+    if (a.method === 'autoattack') checkAutoAttackEntry(a, i);
+    else checkAttackEntry(a, `attacks[${i}]`, GRID_ATTACK_KEYS);
     if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
     if (a.eps !== undefined) configCheck(() => checkEpsList(a.eps, `attacks[${i}].eps`, { positive: true }));
     if (a.transferFrom !== undefined && !names.has(a.transferFrom)) throw new ConfigError(`attacks[${i}].transferFrom names an unknown defense "${a.transferFrom}"`);
     if (a.transferFrom !== undefined && (a.method === 'square' || a.bpda)) throw new ConfigError(`attacks[${i}].transferFrom needs a gradient attack without bpda`);
   });
   c.attacks.forEach((a, i) => {
+    if (a.budgetOf !== undefined && (!attackNames.has(a.budgetOf) || a.budgetOf === a.name || a.variantOf !== undefined)) throw new ConfigError(`attacks[${i}].budgetOf names an unknown attack "${a.budgetOf}" (or is combined with variantOf)`);
     if (a.variantOf !== undefined && (!attackNames.has(a.variantOf) || a.variantOf === a.name)) throw new ConfigError(`attacks[${i}].variantOf names an unknown attack "${a.variantOf}"`);
   });
   return c;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { APGD_MOMENTUM, apgd, apgdCheckpoints, apgdSchedule, apgdWithStats, type AttackLoss, type AttackNorm } from 'saplab';
+import { APGD_MOMENTUM, apgd, apgdCheckpoints, apgdSchedule, apgdWithStats, averagedCorrect, Rng, type AttackLoss, type AttackNorm, type Model } from 'saplab';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { counting, inputDropout, linearLogits, linearModel, mlpModel, randomInputs, randomWeights, values } from './tiny_models';
 
@@ -156,4 +156,83 @@ describe('apgd', () => {
     await expectNoLeak(() => apgd(model, x, y, { eps: 0.5, norm: 'l2', steps: 8, loss: 'dlr' }), (a) => a.dispose());
     tf.dispose([x, y]);
   });
+
+  it('with EOT on a model with a saturated softmax, APGD-DLR is at least as strong as APGD-CE (where the CE gradient vanishes)', async () => {
+    // Logits s × a linear model with a random scale s ~ U(500, 1500) per example and pass: the
+    // argmax never changes with s, but the softmax is one-hot in float32, so the cross-entropy
+    // gradient W (softmax − e_y) is exactly zero at every correctly classified draw, while DLR is
+    // scale-invariant and keeps its gradient.
+    const classes = 5;
+    const base = linearModel(randomWeights(d, classes, 61), [0.1, 0, -0.1, 0.05, -0.05]);
+    const scaled = (seed: number): Model => {
+      const rng = new Rng(seed);
+      const f: Model = (xx) => tf.tidy(() => tf.mul(base(xx), tf.randomUniform([xx.shape[0], 1], 500, 1500, 'float32', rng.seed())) as tf.Tensor2D);
+      f.stochastic = true;
+      return f;
+    };
+    const m = 24;
+    const xs = randomInputs(m, d, 62, 0.4, 0.6);
+    const ys = Array.from({ length: m }, (_, i) => argmax(linearLogits(base, xs.slice(i * d, (i + 1) * d))));
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const y = tf.tensor1d(ys, 'int32');
+    const brokenBy = async (loss: AttackLoss) => {
+      const adv = apgd(scaled(5), x, y, { eps: 0.2, steps: 20, eotSamples: 4, loss, seed: 7 });
+      const ok = await averagedCorrect(scaled(9), adv, y, 32);
+      adv.dispose();
+      return ok.filter((v) => !v).length;
+    };
+    const ce = await brokenBy('ce');
+    const dlr = await brokenBy('dlr');
+    expect(dlr).toBeGreaterThanOrEqual(ce);
+    // (With these seeds: DLR breaks 24 of 24, CE 9.)
+    expect(dlr).toBeGreaterThanOrEqual(0.75 * m);
+    expect(ce).toBeLessThanOrEqual(m / 2);
+    tf.dispose([x, y]);
+  });
+
+  it('earlyStop: an image leaves the batch once broken; every image keeps its own iterate, in order', () => {
+    const m = 30;
+    const xs = randomInputs(m, d, 14, 0.2, 0.8);
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const ys = Array.from({ length: m }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const rows: number[] = [];
+    const rec: Model = (xx) => (rows.push(xx.shape[0]), model(xx));
+    rec.stochastic = false;
+    const eps = 0.2; // breaks 14 of the 30 images with these seeds
+    const early = apgd(rec, x, y, { eps, steps: 12, earlyStop: true, seed: 2 });
+    const full = apgd(model, x, y, { eps, steps: 12, seed: 2 });
+    const broken = (t: tf.Tensor) => perExampleOf(t, m).map((a, i) => argmax(linearLogits(model, a)) !== ys[i]);
+    const be = broken(early);
+    const bf = broken(full);
+    // Some but not all images break; early stopping breaks the same ones (the kept iterate of a
+    // broken image is its first breaking one, which on a deterministic model stays broken).
+    expect(be.filter(Boolean).length).toBeGreaterThan(0);
+    expect(be.filter(Boolean).length).toBeLessThan(m);
+    expect(be).toEqual(bf);
+    // The batch shrinks, never grows, and ends with the unbroken images only.
+    expect(rows[0]).toBe(m);
+    rows.forEach((r, i) => i > 0 && expect(r).toBeLessThanOrEqual(rows[i - 1]));
+    expect(rows[rows.length - 1]).toBe(be.filter((b) => !b).length);
+    // Each output row lies in the eps-ball of its own input (no mix-up of rows).
+    perExampleOf(early, m).forEach((a, i) => a.forEach((v, k) => expect(Math.abs(v - xs[i * d + k])).toBeLessThanOrEqual(eps + 1e-6)));
+    // Unbroken images ran the whole budget and end where the full run ends.
+    const e = values(early);
+    const f = values(full);
+    be.forEach((b, i) => !b && expect(e.slice(i * d, (i + 1) * d)).toEqual(f.slice(i * d, (i + 1) * d)));
+    tf.dispose([x, y, early, full]);
+  });
+
+  it('earlyStop leaves no tensors behind, with EOT and when every image breaks', async () => {
+    const x = tf.tensor4d(randomInputs(n, d, 15), [n, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    await expectNoLeak(() => apgd(inputDropout(model, 0.2, 1), x, y, { eps: 0.1, steps: 8, eotSamples: 2, earlyStop: true }), (a) => a.dispose());
+    await expectNoLeak(() => apgd(model, x, y, { eps: 0.9, steps: 8, earlyStop: true, loss: 'dlr' }), (a) => a.dispose());
+    tf.dispose([x, y]);
+  });
 });
+
+function perExampleOf(t: tf.Tensor, m: number): number[][] {
+  const v = values(t);
+  return Array.from({ length: m }, (_, i) => v.slice(i * d, (i + 1) * d));
+}

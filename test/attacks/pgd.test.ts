@@ -126,15 +126,18 @@ describe('pgd', () => {
     tf.dispose([x, y, one, three]);
   });
 
-  it('keepWorstCase: broken beats unbroken, the earlier broken stays, higher loss wins among unbroken', () => {
-    const adv = (v: number) => tf.fill([4, 1, 1, 1], v) as tf.Tensor4D;
-    const best = { adv: adv(1), broken: tf.tensor1d([1, 0, 1, 0], 'bool'), loss: tf.tensor1d([0, 1, 5, 3]) };
-    const cand = { adv: adv(2), broken: tf.tensor1d([0, 1, 1, 0], 'bool'), loss: tf.tensor1d([9, 0, 9, 4]) };
+  it('keepWorstCase: broken beats unbroken, then the lower averaged probability of the true class; ties keep the earlier', () => {
+    const adv = (v: number) => tf.fill([5, 1, 1, 1], v) as tf.Tensor4D;
+    // key = broken + (1 - p_y): example 0 broken (p_y 0.2) vs unbroken; 1 unbroken vs broken;
+    // 2 both broken, p_y 0.3 vs 0.1; 3 both unbroken, p_y 0.6 vs 0.9; 4 a tie.
+    const best = { adv: adv(1), broken: tf.tensor1d([1, 0, 1, 0, 1], 'bool'), loss: tf.tensor1d([0, 1, 5, 3, 2]), key: tf.tensor1d([1.8, 0.5, 1.7, 0.4, 1.5]) };
+    const cand = { adv: adv(2), broken: tf.tensor1d([0, 1, 1, 0, 1], 'bool'), loss: tf.tensor1d([9, 0, 9, 4, 2]), key: tf.tensor1d([0.9, 1.1, 1.9, 0.1, 1.5]) };
     const out = keepWorstCase(best, cand);
-    expect(values(out.adv)).toEqual([1, 2, 1, 2]);
-    expect(values(out.broken)).toEqual([1, 1, 1, 0]);
-    expect(values(out.loss)).toEqual([0, 0, 5, 4]);
-    [best, cand, out].forEach((c) => tf.dispose([c.adv, c.broken, c.loss]));
+    expect(values(out.adv)).toEqual([1, 2, 2, 1, 1]);
+    expect(values(out.broken)).toEqual([1, 1, 1, 0, 1]);
+    expect(values(out.loss)).toEqual([0, 0, 9, 3, 2]);
+    values(out.key).forEach((v, i) => expect(v).toBeCloseTo([1.8, 1.1, 1.9, 0.4, 1.5][i], 6));
+    [best, cand, out].forEach((c) => tf.dispose([c.adv, c.broken, c.loss, c.key]));
   });
 
   it('with eotSamples, each step calls a stochastic model eotSamples times and restarts are scored with as many passes', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { square, squarePSchedule, squareWithStats, type SquareStats } from 'saplab';
+import { averagedCorrect, Rng, square, squarePSchedule, squareWithStats, type Model, type SquareStats } from 'saplab';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { counting, inputDropout, linearLogits, linearModel, mlpModel, randomInputs, randomWeights, values } from './tiny_models';
 
@@ -152,6 +152,62 @@ describe('square', () => {
     const y = tf.tensor1d(labelsOf(xs), 'int32');
     await expectNoLeak(() => square(inputDropout(model, 0.1, 2), x, y, { eps: 0.1, queries: 30, predictSamples: 2 }), (a) => a.dispose());
     await expectNoLeak(() => square(model, x, y, { eps: 0.1, queries: 30, loss: 'ce' }), (a) => a.dispose());
+    tf.dispose([x, y]);
+  });
+
+  it('averaged scores: single-pass scoring reports breaks the averaged prediction does not confirm; averaged scoring reports none', async () => {
+    // A noisy stochastic model: its class c(x) is the argmax of the linear model, and each pass,
+    // per example, with probability q = 0.2 it outputs the next class (c + 1) mod 3 instead
+    // (logits 10 · one-hot). Its averaged softmax puts about 0.8 on c(x) and 0.2 on c + 1, so its
+    // averaged prediction is c(x) everywhere. The examples are chosen so that c is constant on
+    // their eps-ball: no perturbation can really break them.
+    const q = 0.2;
+    const noisy = (seed: number): Model => {
+      const rng = new Rng(seed);
+      const f: Model = (xx) =>
+        tf.tidy(() => {
+          const c = tf.argMax(model(xx), 1);
+          const flip = tf.cast(tf.less(tf.randomUniform([xx.shape[0]], 0, 1, 'float32', rng.seed()), q), 'int32');
+          return tf.mul(tf.oneHot(tf.cast(tf.mod(tf.add(c, flip), 3), 'int32'), 3), 10) as tf.Tensor2D;
+        });
+      f.stochastic = true;
+      return f;
+    };
+    const eps = 0.01;
+    const pool = randomInputs(200, d, 21, 0.3, 0.7);
+    const safe: number[] = [];
+    for (let i = 0; i < 200 && safe.length < 20; i++) {
+      const xi = pool.slice(i * d, (i + 1) * d);
+      const z = linearLogits(model, xi);
+      const c = argmax(z);
+      // Every other logit stays below z_c on the whole eps-ball: margin > eps · ||w_c − w_j||_1.
+      const ok = [0, 1, 2].every((j) => j === c || z[c] - z[j] > eps * model.w.reduce((s, row) => s + Math.abs(row[c] - row[j]), 0));
+      if (ok) safe.push(i);
+    }
+    expect(safe.length).toBe(20);
+    const xs = safe.flatMap((i) => pool.slice(i * d, (i + 1) * d));
+    const m = safe.length;
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const ys = labelsOf(xs);
+    const y = tf.tensor1d(ys, 'int32');
+    const confirmed = async (adv: tf.Tensor4D) => (await averagedCorrect(noisy(99), adv, y, 400)).filter((ok) => !ok).length;
+
+    // One pass per score: a query misreads with probability 0.2, so over 60 queries an example is
+    // reported broken unless all 60 read right (0.8^60 < 2e-6).
+    const single = squareWithStats(noisy(1), x, y, { eps, queries: 60, predictSamples: 1, seed: 3 });
+    expect(single.stats.broken).toBe(m);
+    // 64 passes per score: a score misreads only if at least 32 of 64 passes flip,
+    // P(Bin(64, 0.2) >= 32) < 1e-7, so over 60 × 20 scores (probability < 1e-4) none is reported.
+    const averaged = squareWithStats(noisy(2), x, y, { eps, queries: 60, predictSamples: 64, seed: 3 });
+    expect(averaged.stats.broken).toBe(0);
+    expect(averaged.stats.queries.every((v) => v === 60)).toBe(true);
+    // The averaged prediction (400 passes) confirms no break of either; in closed form c(adv) = c(x).
+    for (const r of [single, averaged]) {
+      expect(await confirmed(r.adv)).toBe(0);
+      const a = values(r.adv);
+      ys.forEach((l, i) => expect(argmax(linearLogits(model, a.slice(i * d, (i + 1) * d)))).toBe(l));
+      r.adv.dispose();
+    }
     tf.dispose([x, y]);
   });
 });

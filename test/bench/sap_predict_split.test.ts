@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { fashionCnn } from 'saplab';
 import { measureSapPredictSplit } from '../../lib/bench/sap_predict_split';
-import { runBench, formatBench } from '../../lib/bench/bench';
+import { runBench } from '../../lib/bench/bench';
+import { formatBench } from '../../lib/bench/format';
 import { useWasm } from '../backend/backend_compare';
 import { compileStochasticWorker } from '../parallel/worker_script';
 

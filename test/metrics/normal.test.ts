@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalQuantile, zForConfidence } from 'saplab';
+import { normalCdf, normalQuantile, zForConfidence } from 'saplab';
 
 describe('normalQuantile', () => {
   // Reference values of the standard normal quantile (to 7 digits, e.g. R's qnorm).
@@ -40,5 +40,23 @@ describe('zForConfidence', () => {
     expect(zForConfidence(0.99)).toBeCloseTo(2.5758293, 6);
     expect(() => zForConfidence(1)).toThrow(/confidence/);
     expect(() => zForConfidence(0)).toThrow(/confidence/);
+  });
+});
+
+describe('normalCdf', () => {
+  // scipy.stats.norm.cdf
+  it.each([
+    [-3.3, 0.00048342414238377744],
+    [1.0, 0.8413447460685429],
+    [0.3, 0.6179114221889526],
+    [0, 0.5],
+  ])('Phi(%s) = %s to a relative 1.2e-7', (z, p) => {
+    expect(Math.abs(normalCdf(z) - p) / p).toBeLessThan(1.2e-7);
+  });
+
+  it('inverts normalQuantile and is symmetric', () => {
+    for (const p of [1e-6, 0.01, 0.3, 0.5, 0.77, 0.999]) expect(Math.abs(normalCdf(normalQuantile(p)) - p) / p).toBeLessThan(2e-7);
+    for (const z of [0.1, 1.7, 4]) expect(normalCdf(z) + normalCdf(-z)).toBeCloseTo(1, 12);
+    expect(() => normalCdf(NaN)).toThrow(/NaN/);
   });
 });

@@ -1,9 +1,10 @@
 import { spawn } from 'child_process';
+import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportFormat, ResultRow, wilsonInterval } from 'saplab';
+import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportFormat, exportPaperFigure, learningCurvesFigure, paperFigure, pdfInfo, ResultRow, wilsonInterval } from 'saplab';
 import { haveChromium } from './chromium_page';
 import { decodePng, distinctColours, nonWhitePixels } from './png';
 
@@ -132,4 +133,83 @@ describe.skipIf(!chromiumHere)('exportFigure with Chromium', () => {
     expect(exitedAt - done).toBeLessThan(15_000);
     expect(fs.existsSync(path.join(dir, 'a.png')) && fs.existsSync(path.join(dir, 'a.svg'))).toBe(true);
   }, 180_000);
+});
+
+/** The PDF's objects and inflated streams, enough to check page size, fonts, text and images. */
+function readPdf(bytes: Buffer): { text: string; streams: string[] } {
+  const text = bytes.toString('latin1');
+  const streams: string[] = [];
+  const re = /stream\r?\n/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const start = m.index + m[0].length;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) break;
+    const raw = bytes.subarray(start, end);
+    try {
+      streams.push(zlib.inflateSync(raw).toString('latin1'));
+    } catch {
+      streams.push(raw.toString('latin1'));
+    }
+    re.lastIndex = end;
+  }
+  return { text, streams };
+}
+
+describe.skipIf(!haveChromium())('exportPaperFigure', () => {
+  const lineFig = learningCurvesFigure({ 'SAP-100': [0.9, 0.5, 0.2], dense: [0.9, 0.3, 0.05] }, { title: 'accuracy', xTitle: 'λ', yTitle: 'accuracy' });
+
+  it('writes a one-page vector PDF of the requested size with embedded fonts and real text', async () => {
+    const out = await exportPaperFigure(lineFig, path.join(dir, 'paper.pdf'), { widthInches: 3.25, heightInches: 2 });
+    expect([out.widthPx, out.heightPx]).toEqual([312, 192]);
+    const bytes = fs.readFileSync(out.file);
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const { text, streams } = readPdf(bytes);
+    expect(text.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
+    const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(text)!;
+    expect(Math.abs(Number(box[1]) - 3.25 * 72)).toBeLessThan(0.5);
+    expect(Math.abs(Number(box[2]) - 2 * 72)).toBeLessThan(0.5);
+    expect(text).toMatch(/\/Type\s*\/Font\b/);
+    expect(text).toMatch(/\/FontFile2?\b/);
+    const content = streams.join('\n');
+    expect(content).toMatch(/\bBT\b[\s\S]*?\bT[jJ]\b[\s\S]*?\bET\b/);
+    expect(text).not.toMatch(/\/Subtype\s*\/Image/);
+    // pdfInfo reads the same facts.
+    expect(pdfInfo(bytes)).toMatchObject({ pages: 1, fontsEmbedded: true, hasText: true, images: 0 });
+    expect(pdfInfo(bytes).fonts.length).toBeGreaterThan(0);
+    expect(Math.round(pdfInfo(bytes).widthPt)).toBe(234);
+    expect(() => pdfInfo(Buffer.from('no'))).toThrow(/not a PDF/);
+  });
+
+  it('writes SVG sized in inches and a 300 dpi PNG of the implied pixel size', async () => {
+    const svg = fs.readFileSync((await exportPaperFigure(lineFig, path.join(dir, 'paper.svg'), { widthInches: 6.75, heightInches: 3 })).file, 'utf8');
+    const root = xmlRoot(svg);
+    expect(root).toMatch(/width="6.75in"/);
+    expect(root).toMatch(/height="3in"/);
+    expect(root).toMatch(/viewBox="0 0 648 288"/);
+    expect(svg).toContain('<text');
+    const png = fs.readFileSync((await exportPaperFigure(lineFig, path.join(dir, 'paper.png'), { widthInches: 3.25, heightInches: 2 })).file);
+    const img = decodePng(png);
+    expect([img.width, img.height]).toEqual([975, 600]);
+    const phys = png.indexOf('pHYs');
+    expect(phys).toBeGreaterThan(0);
+    expect([png.readUInt32BE(phys + 4), png.readUInt32BE(phys + 8), png[phys + 12]]).toEqual([11811, 11811, 1]);
+    expect(nonWhitePixels(img)).toBeGreaterThan(1000);
+  });
+
+  it('lays the figure out in points, without the title by default', () => {
+    const p = paperFigure(lineFig, { widthInches: 3.25, fontPt: 9 });
+    expect(p.layout.width).toBe(312);
+    expect(p.layout.title).toBeUndefined();
+    expect((p.layout.font as { size: number }).size).toBe(12);
+    expect(paperFigure(lineFig, { keepTitle: true }).layout.title?.text).toBe('accuracy');
+    expect(lineFig.layout.width).toBe(760);
+    expect(() => paperFigure(lineFig, { widthInches: 0.2 })).toThrow(/widthInches/);
+  });
+
+  it('rejects HTML and a bad dpi', async () => {
+    await expect(exportPaperFigure(lineFig, path.join(dir, 'x.html'))).rejects.toThrow(/pdf, .svg or .png/);
+    await expect(exportPaperFigure(lineFig, path.join(dir, 'x.png'), { dpi: 5 })).rejects.toThrow(/dpi/);
+    expect(fs.existsSync(path.join(dir, 'x.png'))).toBe(false);
+  });
 });

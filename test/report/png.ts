@@ -1,4 +1,4 @@
-/** A small PNG reader for tests: header, and 8-bit RGB/RGBA pixels decoded with zlib. */
+/** A small PNG reader for tests: header, and 8-bit RGB/RGBA/palette pixels decoded with zlib (palette images come back as RGB). */
 import * as zlib from 'zlib';
 
 export interface DecodedPng {
@@ -16,6 +16,7 @@ export function decodePng(buf: Buffer): DecodedPng {
   let width = 0;
   let height = 0;
   let channels = 0;
+  let palette: Buffer | undefined;
   const idat: Buffer[] = [];
   while (off < buf.length) {
     const len = buf.readUInt32BE(off);
@@ -26,10 +27,12 @@ export function decodePng(buf: Buffer): DecodedPng {
       height = data.readUInt32BE(4);
       const bitDepth = data[8];
       const colorType = data[9];
-      if (bitDepth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0) {
+      if (bitDepth !== 8 || (colorType !== 2 && colorType !== 6 && colorType !== 3) || data[12] !== 0) {
         throw new Error(`unsupported PNG: bit depth ${bitDepth}, colour type ${colorType}, interlace ${data[12]}`);
       }
-      channels = colorType === 6 ? 4 : 3;
+      channels = colorType === 6 ? 4 : colorType === 3 ? 1 : 3;
+    } else if (type === 'PLTE') {
+      palette = Buffer.from(data);
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
     off += 12 + len;
@@ -57,6 +60,12 @@ export function decodePng(buf: Buffer): DecodedPng {
       } else if (filter !== 0) throw new Error(`bad PNG filter ${filter}`);
       pixels[y * stride + x] = v & 0xff;
     }
+  }
+  if (channels === 1) {
+    if (!palette) throw new Error('palette PNG without PLTE');
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0; i < width * height; i++) palette.copy(Buffer.from(rgb.buffer), 3 * i, 3 * pixels[i], 3 * pixels[i] + 3);
+    return { width, height, channels: 3, pixels: rgb };
   }
   return { width, height, channels, pixels };
 }

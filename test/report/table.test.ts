@@ -4,6 +4,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  robustCells,
+  wilsonInterval,
   accuracy,
   calibration,
   makeResultRow,
@@ -114,5 +116,27 @@ describe('results tables', () => {
     await expect(readResults(path.join(dir, 'bad.json'))).rejects.toThrow(/expected an array of result rows/);
     fs.writeFileSync(path.join(dir, 'bad.csv'), 'model,defense\nm,d\n');
     await expect(readResults(path.join(dir, 'bad.csv'))).rejects.toThrow(/has no column attack/);
+  });
+});
+
+describe('robustCells', () => {
+  const cell = (defense: string, attack: string, eps: number, correct: string) => ({ defense, attack, eps, n: correct.length, accuracy: 0, accuracyLow: 0, accuracyHigh: 0, correct, ece: 0.5 });
+  const cells = [cell('sap', 'clean', 0, '1101'), cell('sap', 'pgd', 0.1, '0111'), cell('dense', 'pgd', 0.1, '1000')];
+
+  it('counts an image only when correct clean and attacked', () => {
+    const out = robustCells(cells);
+    expect(out[1].correct).toBe('0101');
+    expect(out[1].accuracy).toBe(0.5);
+    const w = wilsonInterval(2, 4);
+    expect([out[1].accuracyLow, out[1].accuracyHigh]).toEqual([w.low, w.high]);
+    expect(out[1].ece).toBe(0.5);
+    // The clean cell, and a defense without one, are left as they are; inputs are not modified.
+    expect(out[0]).toEqual(cells[0]);
+    expect(out[2]).toEqual(cells[2]);
+    expect(cells[1].correct).toBe('0111');
+  });
+
+  it('rejects cells of different sizes', () => {
+    expect(() => robustCells([cell('a', 'clean', 0, '11'), cell('a', 'x', 1, '111')])).toThrow(/3 images, its clean cell 2/);
   });
 });

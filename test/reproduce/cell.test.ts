@@ -55,4 +55,29 @@ describe('computeCell', () => {
     expect(buildAttack({ name: 'P', method: 'pgd', eotSamples: 4, bpda: true, only: ['x'] }, false).label).toBe('pgd');
     expect(buildAttack({ name: 'S', method: 'square', queries: 9, predictSamples: 3 }, false).label).toBe('square(queries=9, samples=1)');
   });
+  it('an autoattack cell: accuracy is the suite per-image worst case, the same for any batch size; attribution and gradient stats recorded', async () => {
+    const suite = { name: 'AutoAttack', method: 'autoattack', version: 'rand', steps: 3, eotSamples: 2 } as const;
+    const c = { ...config, attacks: [suite] };
+    const inputs = await loadCellInputs(c);
+    const before = tf.memory().numTensors;
+    const [dense, sap] = c.defenses;
+    const task = (d: typeof dense): CellTask => ({ key: `${d.name}__AutoAttack__0.1`, defense: d, attack: suite, eps: 0.1 });
+    const a = await computeCell(inputs, task(sap), () => {});
+    expect(a.correct).toHaveLength(10);
+    expect(a.accuracy).toBeCloseTo([...a.correct].filter((v) => v === '1').length / 10, 12);
+    const brokenBy = a.suite!.brokenBy.split(',');
+    expect(brokenBy).toHaveLength(10);
+    brokenBy.forEach((b, i) => expect(b === '-').toBe(a.correct[i] === '1'));
+    expect(a.suite!.attacks.map((r) => r.name)).toEqual(['apgd-ce', 'apgd-dlr']);
+    a.suite!.attacks.forEach((r) => expect(brokenBy.filter((b) => b === r.name).length).toBe(r.broken));
+    expect(a.gradientStats!.gradientCalls).toBeGreaterThan(0);
+    // The suite keys its randomness by image: on the deterministic model, batches of 4 or of 10 agree.
+    const d4 = await computeCell(inputs, task(dense), () => {});
+    const d10 = await computeCell({ ...inputs, config: { ...c, batchSize: 10 } }, task(dense), () => {});
+    expect(d4.correct).toBe(d10.correct);
+    expect(d4.suite!.brokenBy).toBe(d10.suite!.brokenBy);
+    expect(tf.memory().numTensors).toBe(before);
+    inputs.inputs.dispose();
+    inputs.extraNets.forEach((n) => n.dispose());
+  }, 300_000);
 });

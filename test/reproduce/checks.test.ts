@@ -76,10 +76,23 @@ describe('runChecks', () => {
     expect(c.summary).toMatch(/random-100 × PGD-EOT-large-eps at eps 0\.5: 40\.0%/);
   });
 
-  it('a 2x variant that is clearly stronger warns that the base attack had not converged', () => {
+  it('a 2x variant that is clearly stronger fails: the base attack had not converged', () => {
+    // An under-budgeted base: 10% robust, 0% with 2x effort (10 discordant images, p = 2^-9).
     const c = run({ 'SAP-100|PGD-EOT-2x-steps|0.1': [0, 0] }).find((x) => x.id === 'more-effort')!;
-    expect(c.status).toBe('warn');
-    expect(c.summary).toMatch(/had not converged/);
+    expect(c.status).toBe('fail');
+    expect(c.summary).toMatch(/the variant is stronger.*had not converged/);
+    expect(c.evidence[0].values.holmTwoSidedP).toBeCloseTo(2 * 2 ** -10, 12);
+  });
+
+  it('a 2x variant only nominally stronger warns; a converged one (9% vs 10%) passes', () => {
+    // 5 discordant images, all for the variant: two-sided p = 2 · 2^-5 = 0.0625, not significant,
+    // but the 95% Newcombe interval of +5 points excludes 0.
+    const nominal = run({ 'SAP-100|PGD-EOT-2x-steps|0.1': [0, 5] }).find((x) => x.id === 'more-effort')!;
+    expect(nominal.evidence[0].values.twoSidedP).toBeCloseTo(2 * 2 ** -5, 12);
+    expect(nominal.evidence[0].values.low as number).toBeGreaterThan(0);
+    expect(nominal.status).toBe('warn');
+    expect(nominal.summary).toMatch(/nominally significant only/);
+    expect(run().find((x) => x.id === 'more-effort')!.status).toBe('pass');
   });
 
   it('non-finite gradients: none passes, a few warn, many fail', () => {

@@ -27,6 +27,20 @@ describe('cellCost', () => {
     for (const { defense, attack: a } of gridPairs(c)) sum += (a ? attackEps(c, a).length : 1) * cellCost(c, defense, a);
     expect(gridCost(c)).toBe(sum);
   });
+
+  it('an autoattack cell costs at most every attack of the suite on every image, plus a prediction after each', () => {
+    const c = presetConfig('default');
+    const dense = c.defenses.find((d) => d.name === 'dense')!;
+    const sap = c.defenses.find((d) => d.name === 'SAP-100')!;
+    const suite = c.attacks.find((a) => a.name === 'AutoAttack')!;
+    const apgd = (eot: number) => 3 * eot * (suite.steps! + 1);
+    // rand: APGD-CE and APGD-DLR; EOT only on the stochastic defense.
+    expect(cellCost(c, sap, suite)).toBe(c.n * (c.predictSamples + 2 * (apgd(suite.eotSamples!) + c.predictSamples)));
+    expect(cellCost(c, dense, suite)).toBe(c.n * (1 + 2 * (apgd(1) + 1)));
+    // standard: APGD-CE, APGD-T over 9 targets (one scoring pass each), Square 5000 queries.
+    const standard = { ...suite, version: 'standard' as const };
+    expect(cellCost(c, dense, standard)).toBe(c.n * (1 + (apgd(1) + 1) + (9 * (apgd(1) + 1) + 1) + (5000 + 1)));
+  });
 });
 
 describe('cellCost with left-out keys', () => {

@@ -43,18 +43,26 @@ describe('reproduce presets', () => {
       expect(c.attacks.some((a) => a.transferFrom), p).toBe(true);
       expect(c.attacks.some((a) => (a.eps ?? []).some((e) => e >= 0.3)), p).toBe(true);
       const variants = c.attacks.filter((a) => a.variantOf);
-      expect(variants.length, p).toBeGreaterThanOrEqual(2);
+      expect(variants.length, p).toBeGreaterThanOrEqual(1);
       for (const v of variants) {
+        // A variant spends at least twice the steps or the EOT samples, and never fewer of either.
         const base = c.attacks.find((a) => a.name === v.variantOf)!;
-        const moreSteps = (v.steps ?? 0) >= 2 * (base.steps ?? 1) && v.eotSamples === base.eotSamples;
-        const moreEot = (v.eotSamples ?? 1) >= 2 * (base.eotSamples ?? 1) && v.steps === base.steps;
+        const moreSteps = (v.steps ?? 0) >= 2 * (base.steps ?? 1);
+        const moreEot = (v.eotSamples ?? 1) >= 2 * (base.eotSamples ?? 1);
         expect(moreSteps || moreEot, `${p}: ${v.name}`).toBe(true);
+        expect((v.steps ?? 0) >= (base.steps ?? 0) && (v.eotSamples ?? 1) >= (base.eotSamples ?? 1), `${p}: ${v.name}`).toBe(true);
+        expect(v.method, `${p}: ${v.name}`).toBe(base.method);
+        expect(v.suite, `${p}: ${v.name}`).toEqual(base.suite);
+        expect(v.queries, `${p}: ${v.name}`).toBe(base.queries);
       }
     }
+    // The main presets' convergence check re-runs the suite at 2x steps and 2x EOT samples.
     for (const p of ['quick', 'default', 'full']) {
       const c = presetConfig(p);
-      const names = c.attacks.filter((a) => a.variantOf).map((v) => v.name).sort();
-      expect(names, p).toEqual(['PGD-EOT-2x-EOT', 'PGD-EOT-2x-steps']);
+      const variants = c.attacks.filter((a) => a.variantOf);
+      expect(variants.map((v) => v.name), p).toEqual(['AutoAttack-2x']);
+      const base = c.attacks.find((a) => a.name === 'AutoAttack')!;
+      expect([variants[0].steps, variants[0].eotSamples], p).toEqual([2 * base.steps!, 2 * base.eotSamples!]);
     }
     expect(checkAttacks({ base: 'APGD', source: 'ref', steps: 3, relStepsize: 0.5, eotSamples: 2, effortEps: [0.1] }).map((a) => [a.name, a.variantOf ?? a.transferFrom ?? null])).toEqual([
       ['APGD-2x-steps', 'APGD'],
@@ -63,11 +71,33 @@ describe('reproduce presets', () => {
       ['Transfer-PGD', 'ref'],
     ]);
     const d = presetConfig('default');
-    const withoutChecks = { ...d, attacks: d.attacks.filter((a) => !a.transferFrom && !a.variantOf && !a.eps) };
+    const isCheck = (a: (typeof d.attacks)[number]) => !!a.transferFrom || !!a.variantOf || !!a.budgetOf || (a.eps ?? []).some((e) => e >= 0.3);
+    const withoutChecks = { ...d, attacks: d.attacks.filter((a) => !isCheck(a)) };
     expect(gridCost(d) / gridCost(withoutChecks)).toBeLessThan(1.3);
     // A transfer attack is not run against its own source, and an attack's own eps replace the grid's.
     expect(gridPairs(d).some((p) => p.attack?.transferFrom === p.defense.name)).toBe(false);
     expect(attackEps(d, d.attacks.find((a) => a.name === 'PGD-EOT-large-eps')!)).toEqual([0.5]);
     expect(attackEps(d, d.attacks.find((a) => a.name === 'PGD')!)).toEqual(d.eps.filter((e) => e > 0));
+  });
+
+  it('the default job: at least 500 images, the suite on every defense with the 2x check and the budget curve on SAP-100', () => {
+    const d = presetConfig('default');
+    expect(d.n).toBeGreaterThanOrEqual(500);
+    const suite = d.attacks.find((a) => a.name === 'AutoAttack')!;
+    expect(suite.method).toBe('autoattack');
+    expect(suite.only).toBeUndefined();
+    for (const name of ['SAP-10', 'SAP-50', 'SAP-100', 'random-100']) expect(gridPairs(d).some((p) => p.defense.name === name && p.attack?.name === 'AutoAttack')).toBe(true);
+    const curve = d.attacks.filter((a) => a.budgetOf === 'AutoAttack');
+    expect(curve.map((a) => (a.steps ?? 0) * (a.eotSamples ?? 1))).toEqual([5 * 2, 10 * 4]);
+    curve.forEach((a) => expect(a.only).toEqual(['SAP-100']));
+  });
+
+  it("autoattack-rand: AutoAttack's rand budgets exactly, plus Square with 5000 queries and EOT", () => {
+    const c = buildConfig('autoattack-rand');
+    const s = c.attacks.find((a) => a.name === 'AutoAttack-rand')!;
+    expect([s.method, s.version, s.steps, s.eotSamples, s.restarts]).toEqual(['autoattack', 'rand', 100, 20, 1]);
+    expect(s.suite).toEqual(['apgd-ce', 'apgd-dlr', 'square']);
+    expect([s.queries, s.predictSamples]).toEqual([5000, 20]);
+    expect(gridCost(c)).toBeGreaterThan(10 * gridCost(presetConfig('default')));
   });
 });

@@ -40,13 +40,24 @@ describe('validateConfig', () => {
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'x' }] })).toThrow(/variantOf names an unknown attack "x"/);
     expect(() => buildConfig('quick', { attacks: [{ ...pgd, variantOf: 'y' }] })).toThrow(/variantOf/);
   });
+
+  it('accepts autoattack attacks and rejects bad suite keys', () => {
+    const aa = { name: 'AA', method: 'autoattack' } as const;
+    expect(buildConfig('quick', { attacks: [{ ...aa, version: 'standard', suite: ['apgd-ce', 'apgd-t'], targetClasses: 3 }] }).attacks[0].suite).toEqual(['apgd-ce', 'apgd-t']);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, version: 'plus' as never }] })).toThrow(/version must be standard or rand/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['fab-t' as never] }] })).toThrow(/suite must be a non-empty list/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, suite: ['apgd-ce', 'apgd-ce'] }] })).toThrow(/suite must be a non-empty list of distinct/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'p', method: 'pgd', version: 'rand' }] })).toThrow(/version is only used with method autoattack/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, transferFrom: 'dense' }] })).toThrow(/no transferFrom or bpda/);
+    expect(() => buildConfig('quick', { attacks: [{ ...aa, budgetOf: 'nope' }] })).toThrow(/budgetOf names an unknown attack "nope"/);
+  });
 });
 
 describe('attack entries: the attack declares its options', () => {
   const attack = (a: Record<string, unknown>) => () => buildConfig('quick', { attacks: [{ name: 'A', ...a } as never] });
 
   it("a key the attack does not take, a wrong loss, a bad value: ConfigError with the attack's own message", () => {
-    expect(attack({ method: 'pgd', queries: 10 })).toThrow(/unknown key "queries" in attacks\[0\] \(pgd takes steps, relStepsize, randomStart, restarts, loss, eotSamples; every attack: name, method, bpda, only, eps, transferFrom, variantOf\)/);
+    expect(attack({ method: 'pgd', queries: 10 })).toThrow(/unknown key "queries" in attacks\[0\] \(pgd takes steps, relStepsize, randomStart, restarts, loss, eotSamples; every attack: name, method, bpda, only, eps, transferFrom, variantOf, budgetOf\)/);
     expect(attack({ method: 'fgsm', steps: 3 })).toThrow(/unknown key "steps" in attacks\[0\] \(fgsm takes/);
     // The grid is untargeted and L-inf: those options are not the protocol's to set.
     expect(attack({ method: 'pgd', norm: 'l2' })).toThrow(/unknown key "norm" in attacks\[0\]/);

@@ -19,6 +19,7 @@ function tiny(): ReproduceConfig {
     attacks: [
       { name: 'FGSM-MC', method: 'fgsm', eotSamples: 3 },
       { name: 'PGD-EOT', method: 'pgd', steps: 2, eotSamples: 2 },
+      { name: 'AutoAttack', method: 'autoattack', steps: 2, eotSamples: 2 },
     ],
   });
 }
@@ -36,6 +37,8 @@ describe('reproduce with worker threads', () => {
     const strip = (cells: typeof one.cells) => cells.map(({ seconds: _s, ...c }) => c);
     expect(strip(two.cells)).toEqual(strip(one.cells));
     expect(two.cells.some((c) => c.kind === 'sap' && c.gradientStats && c.gradientStats.draws > 0)).toBe(true);
+    // The suite's cells too: same per-image worst case and attribution on a worker thread.
+    expect(two.cells.filter((c) => c.suite).map((c) => c.defense)).toEqual(['dense', 'SAP-100']);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -2,7 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, announceBackend, backendFlag, command } from '../command';
-import { formatBench, runBench } from '../../bench/bench';
+import { runBench } from '../../bench/bench';
+import { formatBench } from '../../bench/format';
 
 /** The `bench` command. */
 export const benchCommand: Command = command(

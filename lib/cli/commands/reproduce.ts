@@ -114,7 +114,9 @@ export const reproduceCommand: Command = command(
     const estimate = (await estimateSeconds(config, inputs)) * (shard ? (shardRange(config, shard).end - shardRange(config, shard).first) / Math.ceil(config.n / config.batchSize) : 1);
     process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset}${shard ? ` (shard ${shard.index}/${shard.count}: images ${shardRange(config, shard).start}–${shardRange(config, shard).stop - 1})` : ''} -> ${outDir}\n`);
     process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
-    process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)} (resumable: rerun with the same --out)\n`);
+    // The suite's cells are costed as if every attack ran on every image for its whole budget.
+    const bound = config.attacks.some((a) => a.method === 'autoattack') ? ', at most: the AutoAttack suite attacks only the images still robust and stops on each once broken' : '';
+    process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound} (resumable: rerun with the same --out)\n`);
     let result;
     try {
       result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs, shard });

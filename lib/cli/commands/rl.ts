@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
-import { backendFlag, type Command } from '../command';
+import { backendFlag, checkBackendFlag, type Command } from '../command';
 import { initBackend } from '../../backend';
 import { saveModel } from '../../models/io';
 import { writeFileAtomic } from '../../data/download';
@@ -136,11 +136,6 @@ function usage(): string {
   return `usage: saplab rl <subcommand> [flags]\n\nReinforcement learning on Catch: a DQN agent, SAP on its Q-network, attacks on its observations.\n\n${parts.join('\n\n')}`;
 }
 
-/** Adds a subcommand (used by the evaluation grid's module to register `rl evaluate`). */
-export function addRlSubcommand(name: string, sub: Sub): void {
-  SUBCOMMANDS[name] = sub;
-}
-
 /** The `rl` command. */
 export const rlCommand: Command = {
   summary: 'Reinforcement learning on Catch: `rl train` (DQN agent), `rl evaluate` (returns under attack, dense vs SAP).',
@@ -151,6 +146,7 @@ export const rlCommand: Command = {
     if (!sub) throw new UsageError(name ? `unknown subcommand ${JSON.stringify(name)}; use ${Object.keys(SUBCOMMANDS).join(' or ')}` : `missing subcommand; use ${Object.keys(SUBCOMMANDS).join(' or ')}`);
     const { flags, positional } = parseFlags(rest, sub.spec);
     if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+    checkBackendFlag(flags);
     return sub.run(flags);
   },
 };

@@ -27,6 +27,7 @@ export const trainCommand: Command = command(
     'micro-batch': { type: 'number', help: "largest chunk whose gradient is computed at once; larger batches sum the chunks' gradients (default: the recipe's)" },
     seed: { type: 'number', help: 'seed of initialisation and shuffles', default: DEFAULT_SEED },
     limit: { type: 'number', help: 'use only the first N training images' },
+    'noise-sigma': { type: 'number', help: 'Gaussian data augmentation: add N(0, S²) noise to every training input (for randomized smoothing, Cohen et al. 2019); default 0' },
     out: { type: 'string', help: 'output folder (default models/<model>)' },
     ...ADVERSARIAL_TRAIN_FLAGS,
     backend: backendFlag,
@@ -42,6 +43,9 @@ export const trainCommand: Command = command(
     if (f.lr !== undefined && (recipe.options.optimizer !== 'adam' || !(f.lr > 0))) throw new UsageError('--lr takes a positive number and applies to the adam recipe only');
     if (f.dataset === 'idx' && !f.data) throw new UsageError('--dataset idx needs --data DIR');
     const adversarial = checkAdversarialFlags(f);
+    const noiseSigma = f['noise-sigma'];
+    if (noiseSigma !== undefined && !(Number.isFinite(noiseSigma) && noiseSigma > 0)) throw new UsageError(`--noise-sigma must be a positive number, got ${noiseSigma}`);
+    if (noiseSigma !== undefined && adversarial) throw new UsageError('--noise-sigma and --adversarial cannot be combined');
     await announceBackend(f.backend);
     const dir = f.data === undefined ? undefined : String(f.data);
     const train = await loadDataset({ dataset: f.dataset, dir, split: 'train', limit: f.limit });
@@ -55,8 +59,8 @@ export const trainCommand: Command = command(
     }
     const epochs = f.epochs ?? recipe.epochs;
     const outDir = path.resolve(f.out ?? path.join('models', arch));
-    const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test };
-    const recipeNote = `recipe ${recipeName}${epochs !== recipe.epochs ? ` shortened to ${epochs} epochs` : ''}`;
+    const common = { ...recipe.options, ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] } : {}), epochs, batchSize: f['batch-size'] ?? recipe.batchSize, seed: f.seed, validation: test, ...(noiseSigma !== undefined ? { noiseSigma } : {}) };
+    const recipeNote = `recipe ${recipeName}${epochs !== recipe.epochs ? ` shortened to ${epochs} epochs` : ''}${noiseSigma !== undefined ? `, Gaussian noise sigma ${noiseSigma} on the inputs` : ''}`;
     let log;
     let kept: number | undefined;
     if (adversarial) {
@@ -76,12 +80,15 @@ export const trainCommand: Command = command(
       if (heldOut) tf.dispose([heldOut.x, heldOut.y]);
     } else {
       process.stderr.write(`training ${model.name} (${model.countParams()} parameters) on ${train.x.shape[0]} ${f.dataset} images, ${recipeNote}, seed ${f.seed}\n`);
-      log = await trainClassifier(model, train.x, train.y, common);
+      // A noise-augmented run saves each epoch as it finishes (out/epochs/N), so it can be stopped and used.
+      const onEpoch = noiseSigma === undefined ? undefined : async (epoch: number) => saveModel(model, path.join(outDir, 'epochs', String(epoch)));
+      log = await trainClassifier(model, train.x, train.y, { ...common, onEpoch });
     }
     const out = outDir;
     await saveModel(model, out);
     const acc = (kept !== undefined ? log.find((e) => e.epoch === kept)! : log[log.length - 1]).valAccuracy!;
     if (adversarial) fs.writeFileSync(path.join(out, 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), keptEpoch: kept, epochs: log }, null, 2) + '\n');
+    else if (noiseSigma !== undefined) fs.writeFileSync(path.join(out, 'train-log.json'), JSON.stringify({ argv: process.argv.slice(2), noiseSigma, epochs: log }, null, 2) + '\n');
     process.stdout.write(`saved ${out}${kept !== undefined ? ` (epoch ${kept})` : ''}\ntest accuracy ${(acc * 100).toFixed(2)}% on ${test.x.shape[0]} images\n`);
     tf.dispose([train.x, train.y, test.x, test.y]);
     model.dispose();

@@ -39,4 +39,19 @@ describe('saplab reproduce', () => {
     expect(many.code).toBe(2);
     expect(many.err).toMatch(/the protocol has 1 batch of 64 images \(n = 64\).*at most 1 shard or/);
   });
+  it('--preset autoattack-rand prints its estimated time (hours at 1000 images) before any work', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'saplab-aa-'));
+    // Two images, one cell computed (the first, dense clean), then stop.
+    const r = await run(['reproduce', '--preset', 'autoattack-rand', '--n', '2', '--stop-after', '1', '--workers', '0', '--no-figures', '--out', out]);
+    expect(r.code).toBe(0);
+    const estimate = r.err.indexOf('estimated time on this machine');
+    expect(estimate).toBeGreaterThanOrEqual(0);
+    expect(r.err.indexOf('reproduce (autoattack-rand)')).toBeLessThan(estimate);
+    expect(r.err).toMatch(/estimated time on this machine: [0-9.]+ (h|days|min|s), at most/);
+    expect(r.out).toMatch(/stopped: 1 cells computed/);
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 300_000);
 });
