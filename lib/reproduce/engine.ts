@@ -34,10 +34,18 @@ export interface GridPlanEntry<T> {
   steps?: number;
 }
 
+/** One worker thread of a `GridWorkerPool`. */
+export interface GridWorker<T, C> {
+  /** Computes a task on the worker, calling `onStep` as the worker reports steps. */
+  run(task: T, onStep: () => void): Promise<C>;
+  /** Set once the worker is gone (its loop then stops taking cells). */
+  readonly crashed?: unknown;
+}
+
 /** Worker threads computing cells beside the main thread. */
 export interface GridWorkerPool<T, C> {
-  /** One entry per worker: `run` computes a task there, calling `onStep` as the worker reports steps; `crashed` is set once the worker is gone. */
-  workers: { run(task: T, onStep: () => void): Promise<C>; readonly crashed?: unknown }[];
+  /** One entry per worker. */
+  workers: GridWorker<T, C>[];
   /** Ends the workers. */
   close(): Promise<void>;
 }

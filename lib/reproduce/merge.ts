@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../data/download';
 import type { GradientStats } from '../attacks/types';
 import type { MatchedStrength } from './baseline_grid';
-import { cellMetrics, type CellResult } from './cell';
+import { cellMetrics, type CellResult, type SuiteCellRow } from './cell';
+import { wilsonInterval } from '../metrics/accuracy';
 import { gridCells } from './grid';
 import { cellsToRows, writeRunReport } from './report';
 import { canonicalJson, openRunFolder, writeCellFile, writeRunJson, type RunMetadata } from './run_folder';
@@ -42,7 +43,7 @@ interface ShardRun {
 
 /** Reads and checks the shard folders; a `ConfigError` names the first problem. */
 export function checkShards(dirs: string[]): ShardRun[] {
-  if (dirs.length === 0) throw new ConfigError('merge needs the shard folders (--shards DIR,DIR,...)');
+  if (dirs.length === 0) throw new ConfigError('merge needs the shard folders: saplab merge --out DIR SHARD_DIR...');
   const runs: ShardRun[] = dirs.map((dir) => {
     const config = readJsonFile<ReproduceConfig>(path.join(dir, 'config.json'));
     if (!config) throw new ConfigError(`${dir} is not a reproduce run folder (no readable config.json)`);
@@ -63,11 +64,8 @@ export function checkShards(dirs: string[]): ShardRun[] {
     if (twin) throw new ConfigError(`shard ${r.shard.index}/${r.shard.count} is given twice (${twin.dir} and ${r.dir})`);
     byIndex.set(r.shard.index, r);
   }
-  const missing = Array.from({ length: first.shard.count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length) throw new ConfigError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${first.shard.count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
-  // An autoattack cell's suite record (which attack broke which image) has no merge yet.
-  const suite = first.config.attacks?.find((a) => a.method === 'autoattack');
-  if (suite) throw new ConfigError(`the protocol's attack ${suite.name} is an autoattack suite, whose cells cannot be merged from shards yet; run it unsplit`);
   return [...runs].sort((a, b) => a.shard.index - b.shard.index);
 }
 
@@ -78,6 +76,20 @@ const sumStats = (parts: (GradientStats | undefined)[]): GradientStats | undefin
         (a, s) => ({ gradientCalls: a.gradientCalls + s!.gradientCalls, draws: a.draws + s!.draws, nonFiniteDraws: a.nonFiniteDraws + s!.nonFiniteDraws, noFiniteDraw: a.noFiniteDraw + s!.noFiniteDraw, nonFiniteLogits: a.nonFiniteLogits + s!.nonFiniteLogits }),
         { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 },
       );
+
+/** The suite record of an autoattack cell from its shards: the attacks' counts summed, the per-image attributions joined. */
+function mergeSuite(parts: CellResult[]): NonNullable<CellResult['suite']> {
+  const rows = new Map<string, SuiteCellRow>();
+  for (const p of parts) {
+    for (const r of p.suite!.attacks) {
+      const row = rows.get(r.name) ?? { name: r.name, label: r.label, attacked: 0, broken: 0 };
+      row.attacked += r.attacked;
+      row.broken += r.broken;
+      rows.set(r.name, row);
+    }
+  }
+  return { attacks: [...rows.values()], brokenBy: parts.map((p) => p.suite!.brokenBy).join(',') };
+}
 
 /** Merges the shards into `outDir` and writes its report; returns the merged cells in grid order. */
 export async function mergeShards(options: MergeOptions): Promise<{ cells: CellResult[]; outDir: string }> {
@@ -107,9 +119,17 @@ export async function mergeShards(options: MergeOptions): Promise<{ cells: CellR
       const probs = tf.tensor2d(all, [config.n, all.length / config.n]);
       const metrics = cellMetrics(probs, y, config.calibrationBins);
       probs.dispose();
+      // An autoattack cell: its accuracy is the suite's per-image worst case, its record summed.
+      const suite = cellParts[0].suite ? mergeSuite(cellParts) : undefined;
+      if (suite) {
+        metrics.correct = cellParts.map((p) => p.correct).join('');
+        const k = [...metrics.correct].filter((v) => v === '1').length;
+        const ci = wilsonInterval(k, config.n);
+        Object.assign(metrics, { accuracy: k / config.n, accuracyLow: ci.low, accuracyHigh: ci.high });
+      }
       const { key, defense, kind, sampleFraction, attack, eps } = cellParts[0];
       const stats = sumStats(cellParts.map((p) => p.gradientStats));
-      const cell: CellResult = { key, defense, kind, sampleFraction, attack, eps, ...metrics, ...(stats ? { gradientStats: stats } : {}), seconds: cellParts.reduce((a, p) => a + p.seconds, 0) };
+      const cell: CellResult = { key, defense, kind, sampleFraction, attack, eps, ...metrics, ...(stats ? { gradientStats: stats } : {}), ...(suite ? { suite } : {}), seconds: cellParts.reduce((a, p) => a + p.seconds, 0) };
       if (key !== plan[i].key) throw new Error(`merge: cell ${key} out of order`);
       writeCellFile(cellsDir, key, cell);
       cells.push(cell);

@@ -12,18 +12,18 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../data/download';
 import { ConfigError, type ReproduceConfig } from './spec';
 
-/** Shard `index` of `count` (1-based, as `--shard i/k` writes it). */
+/** Shard `index` of `count`, counted from 0 (`--shard i/k` with 0 <= i < k, as Slurm array tasks and Kubernetes Indexed Jobs count). */
 export interface Shard {
   index: number;
   count: number;
 }
 
-/** `i/k` parsed and checked (integers, 1 <= i <= k); throws `ConfigError` otherwise. */
+/** `i/k` parsed and checked (integers, 0 <= i < k); throws `ConfigError` otherwise. */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || !(count >= 1) || !(index >= 1 && index <= count)) throw new ConfigError(`--shard takes i/k with 1 <= i <= k, got ${JSON.stringify(text)}`);
+  if (!m || !(count >= 1) || !(index >= 0 && index < count)) throw new ConfigError(`--shard takes i/k with 0 <= i < k, got ${JSON.stringify(text)}`);
   return { index, count };
 }
 
@@ -31,8 +31,8 @@ export function parseShard(text: string): Shard {
 export function shardRange(config: ReproduceConfig, shard: Shard): { first: number; end: number; start: number; stop: number } {
   const batches = Math.ceil(config.n / config.batchSize);
   if (shard.count > batches) throw new ConfigError(`--shard ${shard.index}/${shard.count}: the protocol has ${batches} batch${batches > 1 ? 'es' : ''} of ${config.batchSize} images (n = ${config.n}), and shards split at batch boundaries (the unit of randomness); use at most ${batches} shard${batches > 1 ? 's' : ''} or a smaller batchSize`);
-  const first = Math.floor(((shard.index - 1) * batches) / shard.count);
-  const end = Math.floor((shard.index * batches) / shard.count);
+  const first = Math.floor((shard.index * batches) / shard.count);
+  const end = Math.floor(((shard.index + 1) * batches) / shard.count);
   return { first, end, start: first * config.batchSize, stop: Math.min(config.n, end * config.batchSize) };
 }
 

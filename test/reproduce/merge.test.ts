@@ -24,13 +24,13 @@ describe('shards and merge', () => {
     const workerScript = compileCellWorker();
     for (const workers of [0, 1]) {
       const dirs: string[] = [];
-      for (const index of [3, 1, 2]) {
+      for (const index of [2, 0, 1]) {
         const dir = path.join(tmp, `w${workers}-s${index}`);
         const r = await runReproduce({ config, preset: 'quick', outDir: dir, workers, workerScript, shard: { index, count: 3 }, ...quiet });
         expect(r.status).toBe('complete');
         expect(r.workers).toBe(workers);
         // A shard holds its own 8 images and writes no report.
-        expect(r.cells.every((c) => c.n === 8 && c.correct.length === 8 && c.imageStart === (index - 1) * 8)).toBe(true);
+        expect(r.cells.every((c) => c.n === 8 && c.correct.length === 8 && c.imageStart === index * 8)).toBe(true);
         expect(fs.existsSync(path.join(dir, 'summary.md'))).toBe(false);
         dirs.push(dir);
       }
@@ -38,7 +38,7 @@ describe('shards and merge', () => {
       const merged = await mergeShards({ shards: dirs, outDir: out, ...quiet });
       expect(strip(merged.cells)).toEqual(strip(whole.cells));
       for (const f of ['comparisons.json', 'comparisons.csv', 'checks.json']) expect(read(out, f), f).toBe(read(path.join(tmp, 'whole'), f));
-      expect(JSON.parse(read(out, 'run.json')).mergedFrom.map((m: { shard: string }) => m.shard)).toEqual(['1/3', '2/3', '3/3']);
+      expect(JSON.parse(read(out, 'run.json')).mergedFrom.map((m: { shard: string }) => m.shard)).toEqual(['0/3', '1/3', '2/3']);
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 600_000);
@@ -51,25 +51,25 @@ describe('shards and merge', () => {
       await runReproduce({ config: { ...small, seed }, preset: 'quick', outDir: dir, workers: 0, shard: { index, count: 2 }, ...quiet });
       return dir;
     };
-    const a = await shard('a', 1);
-    const b = await shard('b', 2);
-    const other = await shard('other', 2, 7);
+    const a = await shard('a', 0);
+    const b = await shard('b', 1);
+    const other = await shard('other', 1, 7);
     const out = path.join(tmp, 'out');
     for (const [shards, message] of [
-      [[a, other], /shard 2\/2 in .*other is of a different protocol than .*a/],
-      [[a], /shard 2\/2 is missing/],
-      [[a, b, b], /shard 2\/2 is given twice \(.*b and .*b\)/],
+      [[a, other], /shard 1\/2 in .*other is of a different protocol than .*a/],
+      [[a], /shard 1\/2 is missing/],
+      [[a, b, b], /shard 1\/2 is given twice \(.*b and .*b\)/],
       [[a, path.join(tmp, 'nowhere')], /nowhere is not a reproduce run folder/],
     ] as const) {
-      const r = await runCli(['merge', '--shards', shards.join(','), '--out', out, '--no-figures']);
+      const r = await runCli(['merge', '--out', out, '--no-figures', ...shards]);
       expect(r.code, String(message)).toBe(2);
       expect(r.err).toMatch(message);
       expect(fs.existsSync(out)).toBe(false);
     }
     // A shard folder refuses another shard, and a whole run refuses a shard's folder.
-    await expect(runReproduce({ config: small, preset: 'quick', outDir: a, workers: 0, shard: { index: 2, count: 2 }, ...quiet })).rejects.toThrow(/holds shard 1\/2, not 2\/2/);
-    await expect(runReproduce({ config: small, preset: 'quick', outDir: a, workers: 0, ...quiet })).rejects.toThrow(/holds shard 1\/2 of this protocol/);
-    const ok = await runCli(['merge', '--shards', `${b},${a}`, '--out', out, '--no-figures']);
+    await expect(runReproduce({ config: small, preset: 'quick', outDir: a, workers: 0, shard: { index: 1, count: 2 }, ...quiet })).rejects.toThrow(/holds shard 0\/2, not 1\/2/);
+    await expect(runReproduce({ config: small, preset: 'quick', outDir: a, workers: 0, ...quiet })).rejects.toThrow(/holds shard 0\/2 of this protocol/);
+    const ok = await runCli(['merge', '--out', out, '--no-figures', b, a]);
     expect(ok.code).toBe(0);
     expect(fs.existsSync(path.join(out, 'summary.md'))).toBe(true);
     fs.rmSync(tmp, { recursive: true, force: true });

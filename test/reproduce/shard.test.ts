@@ -3,21 +3,22 @@ import { decodeFloat32, encodeFloat32, parseShard, shardRange } from '../../lib/
 import { buildConfig } from '../../lib/reproduce/presets';
 
 describe('shards', () => {
-  it('parses i/k and rejects what is not one', () => {
+  it('parses i/k counted from 0 (as Slurm arrays and Indexed Jobs count) and rejects what is not one', () => {
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
-    for (const bad of ['0/3', '4/3', '1/0', '1', 'a/b', '1.5/3', '-1/2']) expect(() => parseShard(bad), bad).toThrow(/--shard takes i\/k with 1 <= i <= k/);
+    expect(parseShard('0/1')).toEqual({ index: 0, count: 1 });
+    for (const bad of ['3/3', '4/3', '0/0', '1', 'a/b', '1.5/3', '-1/2']) expect(() => parseShard(bad), bad).toThrow(/--shard takes i\/k with 0 <= i < k/);
   });
 
   it('splits the batches into contiguous shards that cover every image once', () => {
     const config = buildConfig('quick', { n: 100, batchSize: 16 }); // 7 batches, the last of 4 images
     for (const k of [1, 2, 3, 7]) {
-      const ranges = Array.from({ length: k }, (_, i) => shardRange(config, { index: i + 1, count: k }));
+      const ranges = Array.from({ length: k }, (_, i) => shardRange(config, { index: i, count: k }));
       expect(ranges[0].start).toBe(0);
       expect(ranges[k - 1].stop).toBe(100);
       for (let i = 1; i < k; i++) expect(ranges[i].start).toBe(ranges[i - 1].stop);
       for (const r of ranges) expect(r.end - r.first).toBeGreaterThanOrEqual(Math.floor(7 / k));
     }
-    expect(() => shardRange(config, { index: 1, count: 8 })).toThrow(/has 7 batches of 16 images \(n = 100\).*at most 7 shards/);
+    expect(() => shardRange(config, { index: 0, count: 8 })).toThrow(/has 7 batches of 16 images \(n = 100\).*at most 7 shards/);
   });
 
   it('float32 probabilities round-trip through base64 exactly', () => {

@@ -1,29 +1,27 @@
 /** `saplab merge`: the shard folders of one reproduce protocol combined into one run folder with its report. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../args';
-import { Command, announceBackend, backendFlag, command } from '../command';
+import { FlagSpec, parseFlags, usageFor, UsageError } from '../args';
+import { announceBackend, backendFlag, checkBackendFlag, type Command } from '../command';
 import { checkShards, mergeShards } from '../../reproduce/merge';
 import { ConfigError } from '../../reproduce/spec';
 
-/** The `merge` command. */
-export const mergeCommand: Command = command(
-  'merge',
-  'Combines the shard folders of a reproduce run (--shard i/k) into one run folder: cells from the per-image results, then the report.',
-  {
-    shards: { type: 'string', help: 'comma-separated shard folders (every shard of one protocol, once each, in any order)' },
-    out: { type: 'string', help: 'the merged run folder' },
-    'no-figures': { type: 'boolean', help: 'skip figure export' },
-    backend: backendFlag,
-  },
-  async (f) => {
-    if (f.shards === undefined) throw new UsageError('--shards is required (comma-separated shard folders)');
+const SUMMARY = 'Combines the shard folders of a reproduce run (--shard i/k) into one run folder: cells from the per-image results, then the report.';
+const FLAGS: FlagSpec = {
+  out: { type: 'string', help: 'the merged run folder (required)' },
+  'no-figures': { type: 'boolean', help: 'skip figure export' },
+  backend: backendFlag,
+};
+
+/** The `merge` command: `saplab merge --out DIR SHARD_DIR...` (every shard of one protocol, once each, in any order). */
+export const mergeCommand: Command = {
+  summary: SUMMARY,
+  usage: () => `usage: saplab merge --out DIR SHARD_DIR...\n\n${SUMMARY}\n\nflags:\n${usageFor(FLAGS)}`,
+  async run(argv) {
+    const { flags: f, positional } = parseFlags(argv, FLAGS);
+    checkBackendFlag(f);
     if (f.out === undefined) throw new UsageError('--out is required');
-    const shards = String(f.shards)
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .map((s) => path.resolve(s));
+    const shards = positional.map((s) => path.resolve(s));
     const outDir = path.resolve(String(f.out));
     try {
       checkShards(shards);
@@ -33,7 +31,7 @@ export const mergeCommand: Command = command(
       throw e;
     }
     // The cells' metrics are recomputed here: on the backend the shards ran on, they are the unsplit run's.
-    await announceBackend(f.backend);
+    await announceBackend(String(f.backend));
     try {
       const { cells } = await mergeShards({ shards, outDir, figures: !f['no-figures'] });
       process.stdout.write(`merged ${shards.length} shards: ${cells.length} cells -> ${outDir}\n`);
@@ -44,4 +42,4 @@ export const mergeCommand: Command = command(
       throw e;
     }
   },
-);
+};

@@ -58,7 +58,7 @@ export const reproduceCommand: Command = command(
     config: { type: 'string', help: 'JSON file overriding protocol keys (see lib/reproduce/config.ts)' },
     'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
     'no-figures': { type: 'boolean', help: 'skip figure export' },
-    shard: { type: 'string', help: 'i/k: compute only shard i of k of the images (split at batch boundaries), into its own --out; combine the k folders with saplab merge' },
+    shard: { type: 'string', help: 'i/k (0 <= i < k): compute only shard i of k of the images (split at batch boundaries), into its own --out; combine the k folders with saplab merge' },
     workers: { type: 'string', help: 'worker threads computing cells beside the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core beyond the one of the main thread, on wasm/cpu)' },
     ...MODEL_INPUT_FLAGS,
     backend: backendFlag,
@@ -126,7 +126,7 @@ export const reproduceCommand: Command = command(
     }
     process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused${result.workers ? ` (main thread + ${result.workers} worker threads)` : ''} -> ${outDir}\n`);
     if (result.status === 'complete' && shard) {
-      process.stdout.write(`shard ${shard.index}/${shard.count} done; once every shard is, combine them: saplab merge --shards <the ${shard.count} folders> --out <run folder>\n`);
+      process.stdout.write(`shard ${shard.index}/${shard.count} done; once every shard is, combine them: saplab merge --out <run folder> <the ${shard.count} shard folders>\n`);
       return result.cells.some((c) => c.error) ? 1 : 0;
     }
     if (result.status === 'complete') {

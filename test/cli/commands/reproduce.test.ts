@@ -34,8 +34,8 @@ describe('saplab reproduce', () => {
   it('--shard must be i/k with no more shards than batches; exit 2 before any work', async () => {
     const bad = await run(['reproduce', '--quick', '--shard', '4/3']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--shard takes i\/k with 1 <= i <= k, got "4\/3"/);
-    const many = await run(['reproduce', '--quick', '--shard', '1/2']);
+    expect(bad.err).toMatch(/--shard takes i\/k with 0 <= i < k, got "4\/3"/);
+    const many = await run(['reproduce', '--quick', '--shard', '0/2']);
     expect(many.code).toBe(2);
     expect(many.err).toMatch(/the protocol has 1 batch of 64 images \(n = 64\).*at most 1 shard or/);
   });
