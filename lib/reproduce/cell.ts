@@ -184,7 +184,10 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const probsParts: tf.Tensor2D[] = [];
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
   const isSuite = attack?.method === 'autoattack';
-  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
+  // A batch shared with another shard counts its statistics in the shard holding its first image.
+  let counting = true;
+  const count = (st: GradientStats) => counting && addStats(stats, st);
+  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, count) : undefined;
   const robust: boolean[] = [];
   const brokenBy: string[] = [];
   const suiteRows = new Map<string, SuiteCellRow>();
@@ -192,6 +195,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     for (let b = range.first; b < range.end; b++) {
       const start = b * config.batchSize;
       const size = Math.min(config.batchSize, config.n - start);
+      counting = start >= range.start;
       const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
       const yb = tf.slice(data.y, [start], [size]) as tf.Tensor1D;
       const cellSeed = deriveSeed(config.seed, key, b);
@@ -211,12 +215,12 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
           seed: deriveSeed(config.seed, key),
           imageIds: Array.from({ length: size }, (_, i) => start + i),
           returnAdv: true,
-          onStats: (st) => addStats(stats, st),
+          onStats: count,
         });
         input = res.adv!;
         robust.push(...res.robust);
         brokenBy.push(...res.brokenBy.map((b) => b ?? '-'));
-        for (const r of res.attacks) {
+        for (const r of counting ? res.attacks : []) {
           const row = suiteRows.get(r.name) ?? { name: r.name, label: r.label, attacked: 0, broken: 0 };
           row.attacked += r.attacked;
           row.broken += r.broken;
@@ -228,8 +232,17 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       tf.dispose([xb, yb]);
       await afterBatch();
     }
-    const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
-    const y = tf.slice(data.y, [range.start], [range.stop - range.start]) as tf.Tensor1D;
+    // The shard's own images of the batches computed.
+    const offset = range.start - range.first * config.batchSize;
+    const keep = range.stop - range.start;
+    const all = tf.concat(probsParts, 0) as tf.Tensor2D;
+    const probs = all.shape[0] === keep ? all : (tf.slice(all, [offset, 0], [keep, -1]) as tf.Tensor2D);
+    if (probs !== all) all.dispose();
+    robust.splice(0, offset);
+    robust.splice(keep);
+    brokenBy.splice(0, offset);
+    brokenBy.splice(keep);
+    const y = tf.slice(data.y, [range.start], [keep]) as tf.Tensor1D;
     const metrics = cellMetrics(probs, y, config.calibrationBins);
     if (isSuite) {
       // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that

@@ -1,10 +1,13 @@
 /**
  * Shards of a `saplab reproduce` run: the test images split into `k` contiguous shards, each run
  * on its own (a thread, a process, a machine: `--shard i/k`), then combined by `saplab merge`.
- * Shards split at batch boundaries: a batch is the unit of randomness of a cell (its attack and
- * prediction seeds derive from the user seed, the cell and the batch's index in the whole run),
- * so every shard computes exactly the numbers the unsplit run computes for its images, and any
- * split into at most as many shards as batches gives the same merged results.
+ * A batch is the unit of randomness of a cell (its attack and prediction seeds derive from the
+ * user seed, the cell and the batch's index in the whole run), so a shard computes whole batches
+ * of the run and every shard gets exactly the numbers the unsplit run computes for its images:
+ * any split gives the same merged results. With at most as many shards as batches, shards split at
+ * batch boundaries (no work twice); with more, the images are split evenly and a batch that two
+ * shards share is computed by both, each keeping its own images (the batch's gradient statistics
+ * count in the shard that holds its first image).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,10 +30,15 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** The batches `[first, end)` and images `[start, stop)` of a shard (the batches split as evenly as they go). */
+/** The batches `[first, end)` a shard computes and the images `[start, stop)` it keeps (see the file comment). */
 export function shardRange(config: ReproduceConfig, shard: Shard): { first: number; end: number; start: number; stop: number } {
   const batches = Math.ceil(config.n / config.batchSize);
-  if (shard.count > batches) throw new ConfigError(`--shard ${shard.index}/${shard.count}: the protocol has ${batches} batch${batches > 1 ? 'es' : ''} of ${config.batchSize} images (n = ${config.n}), and shards split at batch boundaries (the unit of randomness); use at most ${batches} shard${batches > 1 ? 's' : ''} or a smaller batchSize`);
+  if (shard.count > config.n) throw new ConfigError(`--shard ${shard.index}/${shard.count}: the protocol has ${config.n} images; use at most ${config.n} shards`);
+  if (shard.count > batches) {
+    const start = Math.floor((shard.index * config.n) / shard.count);
+    const stop = Math.floor(((shard.index + 1) * config.n) / shard.count);
+    return { first: Math.floor(start / config.batchSize), end: Math.ceil(stop / config.batchSize), start, stop };
+  }
   const first = Math.floor((shard.index * batches) / shard.count);
   const end = Math.floor(((shard.index + 1) * batches) / shard.count);
   return { first, end, start: first * config.batchSize, stop: Math.min(config.n, end * config.batchSize) };

@@ -72,6 +72,17 @@ describe('shards and merge', () => {
     const ok = await runCli(['merge', '--out', out, '--no-figures', b, a]);
     expect(ok.code).toBe(0);
     expect(fs.existsSync(path.join(out, 'summary.md'))).toBe(true);
+    // More shards than batches (3 shards of 2 batches): shared batches computed twice, the same cells.
+    const whole = await runReproduce({ config: small, preset: 'quick', outDir: path.join(tmp, 'whole'), workers: 0, ...quiet });
+    const thirds: string[] = [];
+    for (const index of [0, 1, 2]) {
+      const dir = path.join(tmp, `third${index}`);
+      await runReproduce({ config: small, preset: 'quick', outDir: dir, workers: 0, shard: { index, count: 3 }, ...quiet });
+      thirds.push(dir);
+    }
+    const merged = await mergeShards({ shards: thirds, outDir: path.join(tmp, 'merged3'), ...quiet });
+    expect(strip(merged.cells)).toEqual(strip(whole.cells));
+    for (const f of ['comparisons.json', 'checks.json']) expect(read(path.join(tmp, 'merged3'), f), f).toBe(read(path.join(tmp, 'whole'), f));
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 300_000);
 });

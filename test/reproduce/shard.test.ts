@@ -18,7 +18,11 @@ describe('shards', () => {
       for (let i = 1; i < k; i++) expect(ranges[i].start).toBe(ranges[i - 1].stop);
       for (const r of ranges) expect(r.end - r.first).toBeGreaterThanOrEqual(Math.floor(7 / k));
     }
-    expect(() => shardRange(config, { index: 0, count: 8 })).toThrow(/has 7 batches of 16 images \(n = 100\).*at most 7 shards/);
+    // More shards than batches: the images split evenly, each shard computing the batches it touches.
+    const fine = Array.from({ length: 9 }, (_, i) => shardRange(config, { index: i, count: 9 }));
+    expect(fine.map((r) => r.stop - r.start)).toEqual([11, 11, 11, 11, 11, 11, 11, 11, 12]);
+    for (const r of fine) expect([r.first * 16 <= r.start, r.end * 16 >= r.stop]).toEqual([true, true]);
+    expect(() => shardRange(config, { index: 0, count: 101 })).toThrow(/the protocol has 100 images; use at most 100 shards/);
   });
 
   it('float32 probabilities round-trip through base64 exactly', () => {

@@ -31,13 +31,13 @@ describe('saplab reproduce', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('--shard must be i/k with no more shards than batches; exit 2 before any work', async () => {
+  it('--shard must be i/k with no more shards than images; exit 2 before any work', async () => {
     const bad = await run(['reproduce', '--quick', '--shard', '4/3']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--shard takes i\/k with 0 <= i < k, got "4\/3"/);
-    const many = await run(['reproduce', '--quick', '--shard', '0/2']);
+    const many = await run(['reproduce', '--quick', '--shard', '0/65']);
     expect(many.code).toBe(2);
-    expect(many.err).toMatch(/the protocol has 1 batch of 64 images \(n = 64\).*at most 1 shard or/);
+    expect(many.err).toMatch(/the protocol has 64 images; use at most 64 shards/);
   });
   it('--preset autoattack-rand prints its estimated time (hours at 1000 images) before any work', async () => {
     const fs = await import('fs');
