@@ -85,3 +85,7 @@ export * from './attacks/smooth_adv';
 // Notebooks: figures and the example of notebook 7
 export * from './report/defense_bars';
 export * from './models/pixel_mlp';
+// Experiment engine: the grid engine every experiment runs on, shards of a run and their merge
+export { runGrid, type GridCell, type GridWorker, type GridPlanEntry, type GridRun, type GridWorkerPool, type RunGridOptions } from './reproduce/engine';
+export { mergeShards, checkShards, type MergeOptions } from './reproduce/merge';
+export { parseShard, shardRange, openShardFolder, readJsonFile, encodeFloat32, decodeFloat32, SHARD_FILE, type Shard, type ShardFile } from './reproduce/shard';

@@ -10,10 +10,13 @@
 /** Default seed used when a caller gives none. */
 export const DEFAULT_SEED = 1803;
 
-function checkSeed(seed: number, what = 'seed'): void {
-  if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
-    throw new Error(`${what} must be a finite integer, got ${seed}`);
-  }
+/**
+ * `seed` checked: an integer (the one rule for seeds in options, configs and flags). Throws
+ * `<where>: seed must be an integer, got ...` (without the prefix when `where` is empty).
+ */
+export function checkSeed(seed: unknown, where = ''): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`${where ? `${where}: ` : ''}seed must be an integer, got ${JSON.stringify(seed)}`);
+  return seed;
 }
 
 /** 32-bit mix (murmur3 finaliser). */

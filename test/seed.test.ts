@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveSeed, Rng, permutation } from 'saplab';
+import { checkSeed } from '../lib/seed';
 
 describe('deriveSeed', () => {
   it('is deterministic, non-zero, 31-bit, and separates paths', () => {
@@ -21,6 +22,16 @@ describe('deriveSeed', () => {
   it('rejects non-integer seeds', () => {
     expect(() => deriveSeed(1.5)).toThrow(/integer/);
     expect(() => deriveSeed(NaN)).toThrow(/integer/);
+  });
+});
+
+describe('checkSeed', () => {
+  it('passes integers through and names the caller in its one message', () => {
+    expect(checkSeed(-3)).toBe(-3);
+    expect(checkSeed(2 ** 40, 'pgd')).toBe(2 ** 40);
+    expect(() => checkSeed(1.5)).toThrow(/^seed must be an integer, got 1.5$/);
+    expect(() => checkSeed('7', 'DQN')).toThrow(/^DQN: seed must be an integer, got "7"$/);
+    expect(() => checkSeed(undefined, 'x')).toThrow(/x: seed must be an integer/);
   });
 });
 

@@ -103,6 +103,30 @@ export interface ResolvedApgd {
 /** Validates APGD's options and fills in the defaults. */
 export function resolveApgd(options: ApgdOptions, where: string): ResolvedApgd {
   if (options === undefined || options === null || typeof options !== 'object') throw new Error(`${where}: options with eps are required`);
+  const o = resolveApgdOptions(options, where);
+  return { eps: checkEps(options.eps, where), ...o, bounds: checkBounds(options.bounds, where), seed: checkSeed(options.seed, where) };
+}
+
+/** APGD's options other than `eps`, `bounds`, `seed` and the callback, with their defaults filled in. */
+export interface ResolvedApgdOptions {
+  norm: AttackNorm;
+  steps: number;
+  restarts: number;
+  rho: number;
+  loss: AttackLoss;
+  targeted: boolean;
+  eotSamples: number;
+  earlyStop: boolean;
+}
+
+/** The keys of `ResolvedApgdOptions`: the options a protocol may fix for APGD. */
+export const APGD_OPTION_KEYS: readonly (keyof ResolvedApgdOptions)[] = ['norm', 'steps', 'restarts', 'rho', 'loss', 'targeted', 'eotSamples', 'earlyStop'];
+
+/**
+ * APGD's defaults and checks, declared once: `apgd` runs on them, and configs and cost models
+ * read them. Throws the error `apgd` itself would give for a bad option.
+ */
+export function resolveApgdOptions(options: Omit<ApgdOptions, 'eps'> | Partial<ApgdOptions>, where = 'apgd'): ResolvedApgdOptions {
   const rho = options.rho ?? 0.75;
   if (typeof rho !== 'number' || !(rho > 0 && rho <= 1)) throw new Error(`${where}: rho must be in (0, 1], got ${String(options.rho)}`);
   const loss = checkLoss(options.loss, where);
@@ -112,7 +136,6 @@ export function resolveApgd(options: ApgdOptions, where: string): ResolvedApgd {
   }
   if (!targeted && options.trueLabels !== undefined) throw new Error(`${where}: trueLabels is only used with targeted: true and loss 'dlr'`);
   return {
-    eps: checkEps(options.eps, where),
     norm: checkNorm(options.norm, where),
     steps: checkInt(options.steps, 100, 'steps', 1, where),
     restarts: checkInt(options.restarts, 1, 'restarts', 1, where),
@@ -120,8 +143,6 @@ export function resolveApgd(options: ApgdOptions, where: string): ResolvedApgd {
     loss,
     targeted,
     eotSamples: checkInt(options.eotSamples, 1, 'eotSamples', 1, where),
-    bounds: checkBounds(options.bounds, where),
-    seed: checkSeed(options.seed, where),
     earlyStop: options.earlyStop ?? false,
   };
 }

@@ -18,8 +18,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/model';
-import { runPgd, type AttackResult } from './pgd';
-import type { AttackNorm, GradientAttackOptions } from './types';
+import { resolvePgdOptions, runPgd, type AttackResult } from './pgd';
+import type { AttackLoss, AttackNorm, GradientAttackOptions } from './types';
 
 export interface FgsmOptions extends GradientAttackOptions {
   /** `'linf'` (sign of the gradient) or `'l2'` (normalised gradient). Default `'linf'`. */
@@ -41,4 +41,21 @@ export function fgsm(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, options: Fgsm
 /** `fgsm` that also returns the gradient statistics. */
 export function fgsmWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, options: FgsmOptions): AttackResult {
   return runPgd(model, x, y, asPgd(options), 'fgsm');
+}
+
+/** FGSM's options other than `eps`, `bounds`, `seed` and the callback, with their defaults filled in. */
+export interface ResolvedFgsmOptions {
+  norm: AttackNorm;
+  loss: AttackLoss;
+  targeted: boolean;
+  eotSamples: number;
+}
+
+/** The keys of `ResolvedFgsmOptions`: the options a protocol may fix for FGSM. */
+export const FGSM_OPTION_KEYS: readonly (keyof ResolvedFgsmOptions)[] = ['norm', 'loss', 'targeted', 'eotSamples'];
+
+/** FGSM's defaults and checks (those of its one PGD step); throws the error `fgsm` would give. */
+export function resolveFgsmOptions(options: Omit<FgsmOptions, 'eps'> | Partial<FgsmOptions>, where = 'fgsm'): ResolvedFgsmOptions {
+  const { norm, loss, targeted, eotSamples } = resolvePgdOptions({ ...options, steps: 1, relStepsize: 1, randomStart: false, restarts: 1 }, where);
+  return { norm, loss, targeted, eotSamples };
 }

@@ -19,3 +19,9 @@ export { autoAttack, resolveAutoAttack, suiteAttackLabel, AUTOATTACK_VERSIONS, S
 export { robustAccuracy, type RobustAccuracyOptions, type RobustAccuracyResult } from './robust_accuracy';
 export { attacks, makeAttack, ATTACK_NAMES, type AttackName, type AttackOptionsByName, type Fixed } from './factory';
 export { DEFAULT_BOUNDS } from './validate';
+export { resolvePgdOptions, PGD_OPTION_KEYS, type ResolvedPgdOptions } from './pgd';
+export { resolveFgsmOptions, FGSM_OPTION_KEYS, type ResolvedFgsmOptions } from './fgsm';
+export { resolveApgdOptions, APGD_OPTION_KEYS, type ResolvedApgdOptions } from './apgd';
+export { resolveSquareOptions, SQUARE_OPTION_KEYS, type ResolvedSquareOptions } from './square';
+export { resolveAttackOptions, ATTACK_OPTION_KEYS, type ResolvedOptionsByName } from './options';
+export { checkEpsList } from './validate';

@@ -70,19 +70,40 @@ interface ResolvedPgd {
 function resolve(options: PgdOptions, where: string): ResolvedPgd {
   if (options === undefined || options === null || typeof options !== 'object') throw new Error(`${where}: options with eps are required`);
   const eps = checkEps(options.eps, where);
+  const { relStepsize, ...o } = resolvePgdOptions(options, where);
+  return { eps, ...o, alpha: relStepsize * eps, bounds: checkBounds(options.bounds, where), seed: checkSeed(options.seed, where) };
+}
+
+/** PGD's options other than `eps`, `bounds`, `seed` and the callback, with their defaults filled in. */
+export interface ResolvedPgdOptions {
+  norm: AttackNorm;
+  steps: number;
+  relStepsize: number;
+  randomStart: boolean;
+  restarts: number;
+  loss: AttackLoss;
+  targeted: boolean;
+  eotSamples: number;
+}
+
+/** The keys of `ResolvedPgdOptions`: the options a protocol may fix for PGD. */
+export const PGD_OPTION_KEYS: readonly (keyof ResolvedPgdOptions)[] = ['norm', 'steps', 'relStepsize', 'randomStart', 'restarts', 'loss', 'targeted', 'eotSamples'];
+
+/**
+ * PGD's defaults and checks, declared once: `pgd` runs on them, and configs, the CLI and cost
+ * models read them. Throws the error `pgd` itself would give for a bad option.
+ */
+export function resolvePgdOptions(options: Omit<PgdOptions, 'eps'> | Partial<PgdOptions>, where = 'pgd'): ResolvedPgdOptions {
   const steps = checkInt(options.steps, 40, 'steps', 1, where);
   return {
-    eps,
     norm: checkNorm(options.norm, where),
     steps,
-    alpha: checkPositive(options.relStepsize, 2.5 / steps, 'relStepsize', where) * eps,
+    relStepsize: checkPositive(options.relStepsize, 2.5 / steps, 'relStepsize', where),
     randomStart: options.randomStart ?? true,
     restarts: checkInt(options.restarts, 1, 'restarts', 1, where),
     loss: checkLoss(options.loss, where),
     targeted: options.targeted ?? false,
     eotSamples: checkInt(options.eotSamples, 1, 'eotSamples', 1, where),
-    bounds: checkBounds(options.bounds, where),
-    seed: checkSeed(options.seed, where),
   };
 }
 

@@ -92,12 +92,7 @@ export function squareWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, op
   const where = 'square';
   if (options === undefined || options === null || typeof options !== 'object') throw new Error(`${where}: options with eps are required`);
   const eps = checkEps(options.eps, where);
-  const queries = checkInt(options.queries, 5000, 'queries', 1, where);
-  const pInit = checkPositive(options.pInit, 0.8, 'pInit', where);
-  if (pInit > 1) throw new Error(`${where}: pInit must be in (0, 1], got ${pInit}`);
-  const targeted = options.targeted ?? false;
-  const loss = checkLoss(options.loss, where, ['margin', 'ce'], targeted ? 'ce' : 'margin');
-  const samples = checkInt(options.predictSamples, model.stochastic ? 10 : 1, 'predictSamples', 1, where);
+  const { queries, pInit, targeted, loss, predictSamples: samples } = resolveSquareOptions(options, model.stochastic === true, where);
   const bounds = checkBounds(options.bounds, where);
   const seed = checkSeed(options.seed, where);
   const { labelMax } = checkInputs(x, y, bounds, where);
@@ -209,4 +204,30 @@ export function square(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, options: Sq
   const { adv, stats } = squareWithStats(model, x, y, options);
   options.onStats?.(stats);
   return adv;
+}
+
+/** Square's options other than `eps`, `bounds`, `seed` and the callback, with their defaults filled in. */
+export interface ResolvedSquareOptions {
+  queries: number;
+  pInit: number;
+  loss: 'margin' | 'ce';
+  targeted: boolean;
+  predictSamples: number;
+}
+
+/** The keys of `ResolvedSquareOptions`: the options a protocol may fix for the Square Attack. */
+export const SQUARE_OPTION_KEYS: readonly (keyof ResolvedSquareOptions)[] = ['queries', 'pInit', 'loss', 'targeted', 'predictSamples'];
+
+/**
+ * The Square Attack's defaults and checks, declared once (`predictSamples` defaults to 10 against
+ * a stochastic model, else 1). Throws the error `square` itself would give for a bad option.
+ */
+export function resolveSquareOptions(options: Omit<SquareOptions, 'eps'> | Partial<SquareOptions>, stochastic: boolean, where = 'square'): ResolvedSquareOptions {
+  const queries = checkInt(options.queries, 5000, 'queries', 1, where);
+  const pInit = checkPositive(options.pInit, 0.8, 'pInit', where);
+  if (pInit > 1) throw new Error(`${where}: pInit must be in (0, 1], got ${pInit}`);
+  const targeted = options.targeted ?? false;
+  const loss = checkLoss(options.loss, where, ['margin', 'ce'], targeted ? 'ce' : 'margin') as 'margin' | 'ce';
+  const predictSamples = checkInt(options.predictSamples, stochastic ? 10 : 1, 'predictSamples', 1, where);
+  return { queries, pInit, loss, targeted, predictSamples };
 }

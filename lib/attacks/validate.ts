@@ -2,7 +2,7 @@
  * Argument checks shared by the attacks: clear errors before any work starts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_SEED } from '../seed';
+import { checkSeed as checkSeedValue, DEFAULT_SEED } from '../seed';
 import { ATTACK_LOSSES, ATTACK_NORMS, type AttackLoss, type AttackNorm } from './types';
 
 /** Default valid input range. */
@@ -23,6 +23,25 @@ export function checkEps(eps: unknown, where: string): number {
     throw new Error(`${where}: eps must be a finite number >= 0, got ${String(eps)}`);
   }
   return eps;
+}
+
+/**
+ * A list of eps values on the `[0, 1]` pixel scale, as configs and flags give them: non-empty,
+ * each a valid eps (`checkEps`) and at most 1; `positive` leaves out 0 (an attack's own radii,
+ * where 0 is the clean cell). Throws `<where> must be a non-empty list of numbers in [0, 1], got ...`.
+ */
+export function checkEpsList(eps: unknown, where: string, options: { positive?: boolean } = {}): number[] {
+  const bad = () => new Error(`${where} must be a non-empty list of numbers in ${options.positive ? '(0, 1]' : '[0, 1]'}, got ${JSON.stringify(eps)}`);
+  if (!Array.isArray(eps) || eps.length === 0) throw bad();
+  for (const e of eps) {
+    try {
+      checkEps(e, where);
+    } catch {
+      throw bad();
+    }
+    if (e > 1 || (options.positive && e === 0)) throw bad();
+  }
+  return eps as number[];
 }
 
 /** An integer option `>= min`, or its default. */
@@ -59,10 +78,9 @@ export function checkLoss(loss: string | undefined, where: string, allowed: read
   return v as AttackLoss;
 }
 
+/** `seed` checked (an integer, see `checkSeed` in `lib/seed.ts`), or `DEFAULT_SEED`. */
 export function checkSeed(seed: number | undefined, where: string): number {
-  const s = seed ?? DEFAULT_SEED;
-  if (typeof s !== 'number' || !Number.isInteger(s)) throw new Error(`${where}: seed must be an integer, got ${String(seed)}`);
-  return s;
+  return checkSeedValue(seed ?? DEFAULT_SEED, where);
 }
 
 /** What `checkInputs` learned about the labels. */

@@ -9,6 +9,7 @@ import type { Command } from './command';
 import { infoCommand } from './commands/info';
 import { trainCommand } from './commands/train';
 import { reproduceCommand } from './commands/reproduce';
+import { mergeCommand } from './commands/merge';
 import { notebooksCommand } from './commands/notebooks';
 import { evaluateCommand } from './commands/evaluate';
 import { benchCommand } from './commands/bench';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   train: trainCommand,
   reproduce: reproduceCommand,
+  merge: mergeCommand,
   notebooks: notebooksCommand,
   evaluate: evaluateCommand,
   bench: benchCommand,

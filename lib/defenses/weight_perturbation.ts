@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
+import { checkSampleFraction } from './sap';
 import type { Model } from '../models/model';
 import { sapMultipliers } from './sampler';
 import { checkSigma, standardNormals } from './activation_noise';
@@ -217,7 +218,7 @@ export interface StochasticWeightPruningOptions {
 /** Stochastic weight pruning (SWP): SAP's sampling rule on each kernel, fresh per forward pass. */
 export function withStochasticWeightPruning(model: tf.LayersModel, options: StochasticWeightPruningOptions): WeightDefenseModel {
   const f = options?.sampleFraction;
-  if (typeof f !== 'number' || !Number.isFinite(f) || f <= 0) throw new Error(`sampleFraction must be a finite number > 0, got ${f}`);
+  checkSampleFraction(f);
   const gradient = check(model, options.gradient);
   const layers = kernelLayers(model) as KernelLayer[];
   const values = layers.map((l) => Float32Array.from(l.kernel.read().dataSync() as Float32Array));

@@ -8,7 +8,7 @@
  * `lowerBound <= value <= upperBound` at every `t`, so the two curves bracket the LP value and
  * their gap (the exploitability) says how far the averages are from an equilibrium.
  */
-import { DEFAULT_SEED } from '../seed';
+import { checkSeed, DEFAULT_SEED } from '../seed';
 
 /** Options shared by the learning dynamics. */
 export interface DynamicsOptions {
@@ -56,7 +56,7 @@ export function resolveDynamicsOptions(options: DynamicsOptions, caller: string)
     throw new Error(`${caller}: iterations must be a positive integer, got ${iterations}`);
   }
   const seed = options.seed ?? DEFAULT_SEED;
-  if (!Number.isInteger(seed)) throw new Error(`${caller}: seed must be an integer, got ${seed}`);
+  checkSeed(seed, caller);
   const recordEvery = options.recordEvery ?? 1;
   if (!Number.isInteger(recordEvery) || recordEvery < 1) {
     throw new Error(`${caller}: recordEvery must be a positive integer, got ${recordEvery}`);

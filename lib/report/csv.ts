@@ -80,3 +80,33 @@ export function parseCsv(text: string, stringColumns: ReadonlySet<string> = new 
     return Object.fromEntries(header.map((h, j) => [h, stringColumns.has(h) ? (r[j] === '' ? null : r[j]) : typeCsvField(r[j])]));
   });
 }
+
+/** Options of `toCsv`. */
+export interface CsvOptions {
+  /** Round numbers to this many decimals (e.g. 6). Default: written as they are. */
+  decimals?: number;
+}
+
+/**
+ * One CSV field (RFC 4180): empty for `null`/`undefined`, numbers as JavaScript prints them (or
+ * rounded to `decimals`), booleans `true`/`false`, strings quoted when they hold a quote, comma or
+ * line break, start or end with a space, or are empty.
+ */
+export function csvField(v: unknown, options: CsvOptions = {}): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return options.decimals === undefined ? String(v) : String(Math.round(v * 10 ** options.decimals) / 10 ** options.decimals);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const s = String(v);
+  return /[",\r\n]|^\s|\s$|^$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The one CSV writer of saplab (results, comparisons, RL tables): a header of `columns`, then one
+ * line per row, `\n` line ends; no columns and no rows give the empty text.
+ */
+export function toCsv(columns: readonly string[], rows: readonly object[], options: CsvOptions = {}): string {
+  if (columns.length === 0 && rows.length === 0) return '';
+  const lines = [columns.map((c) => csvField(c)).join(',')];
+  for (const row of rows) lines.push(columns.map((c) => csvField((row as Record<string, unknown>)[c], options)).join(','));
+  return `${lines.join('\n')}\n`;
+}

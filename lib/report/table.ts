@@ -13,7 +13,7 @@ import type { DataFrame } from 'danfojs-node';
 import { wilsonInterval, type AccuracyResult } from '../metrics/accuracy';
 import type { CalibrationResult } from '../metrics/calibration';
 import { writeFileAtomic } from '../data/download';
-import { parseCsv } from './csv';
+import { parseCsv, toCsv } from './csv';
 
 /** A value of an extra column. */
 export type ResultValue = string | number | boolean | null;
@@ -179,20 +179,10 @@ export function resultsTable(rows: readonly ResultRow[]): DataFrame {
   return new (dfd().DataFrame)(values, { columns });
 }
 
-function csvField(v: ResultValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return /[",\r\n]|^\s|\s$|^$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 /** The rows as CSV text (RFC 4180 quoting, `\n` line ends, empty field for `null`). */
 export function resultsToCsv(rows: readonly ResultRow[]): string {
   validateResultRows(rows);
-  const columns = resultColumns(rows);
-  const lines = [columns.map(csvField).join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(','));
-  return `${lines.join('\n')}\n`;
+  return toCsv(resultColumns(rows), rows);
 }
 
 /** The rows as JSON text: an array of row objects, one per line, every column present. */

@@ -16,8 +16,10 @@ import { wilsonInterval } from '../metrics/accuracy';
 import { accuracy } from '../metrics/accuracy';
 import { calibration, CalibrationResult } from '../metrics/calibration';
 import { deriveSeed } from '../seed';
-import type { AttackSpec, DefenseSpec, ReproduceConfig } from './spec';
+import { attackOptions, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
+import type { GridCellSpec } from './grid';
+import { encodeFloat32, shardRange, type Shard } from './shard';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
 export interface CellResult {
@@ -48,6 +50,10 @@ export interface CellResult {
    */
   suite?: { attacks: SuiteCellRow[]; brokenBy: string };
   seconds: number;
+  /** A shard's cell: the index of its first image in the run. */
+  imageStart?: number;
+  /** A shard's cell: its predicted probabilities `[n, classes]` as base64 float32, for `saplab merge`. */
+  probs?: string;
   /** Set when the cell failed; the run goes on and the summary reports it. */
   error?: string;
 }
@@ -62,16 +68,19 @@ export function needsRelu(config: ReproduceConfig): boolean {
  * gradient statistics of each call (gradient attacks).
  */
 export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void): Attack {
+  // The spec's own options go to the attack as given; left-out keys take the attack's defaults.
+  const o = attackOptions(spec);
+  // A deterministic model needs no Monte-Carlo average: its gradient and scores are exact.
   const eotSamples = stochastic ? spec.eotSamples : undefined;
   switch (spec.method) {
     case 'fgsm':
-      return attacks.fgsm({ eotSamples, loss: spec.loss, onStats });
+      return attacks.fgsm({ ...o, eotSamples, onStats });
     case 'pgd':
-      return attacks.pgd({ steps: spec.steps, relStepsize: spec.relStepsize, eotSamples, loss: spec.loss, restarts: spec.restarts, randomStart: true, onStats });
+      return attacks.pgd({ ...o, eotSamples, onStats });
     case 'apgd':
-      return attacks.apgd({ steps: spec.steps, eotSamples, loss: spec.loss === 'margin' ? 'ce' : spec.loss, onStats });
+      return attacks.apgd({ ...o, eotSamples, onStats });
     case 'square':
-      return attacks.square({ queries: spec.queries, predictSamples: stochastic ? spec.predictSamples ?? 1 : 1 });
+      return attacks.square({ ...o, ...(stochastic ? {} : { predictSamples: 1 }) });
     case 'autoattack':
       throw new Error('an autoattack cell runs the suite itself (computeCell), not as a single attack');
   }
@@ -148,12 +157,7 @@ export async function loadCellInputs(config: ReproduceConfig, loaded?: Evaluatio
 }
 
 /** One cell of the grid to compute. */
-export interface CellTask {
-  key: string;
-  defense: DefenseSpec;
-  attack?: AttackSpec;
-  eps: number;
-}
+export type CellTask = GridCellSpec;
 
 /** The record of a cell that failed with `error`. */
 export function failedCell(task: CellTask, n: number, seconds: number, error: string): CellResult {
@@ -163,13 +167,15 @@ export function failedCell(task: CellTask, n: number, seconds: number, error: st
 
 /**
  * Computes one cell; `afterBatch` runs after each batch (progress, Ctrl-C checks). Every random
- * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers.
+ * choice is reseeded from (seed, cell, batch), so any thread computes the same numbers. With
+ * `shard`, only that shard's batches (`shard.ts`), keeping their probabilities for the merge.
  */
-export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void): Promise<CellResult> {
+export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void, shard?: Shard): Promise<CellResult> {
   const { config, data } = inputs;
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
-  const batches = Math.ceil(config.n / config.batchSize);
+  // The batches of the run, or of the shard: batch b is seeded by its index in the whole run.
+  const range = shard ? shardRange(config, shard) : { first: 0, end: Math.ceil(config.n / config.batchSize), start: 0, stop: config.n };
   const defended = buildDefense(inputs, defense, config.seed);
   const stochastic = defended.model.stochastic === true;
   // A transfer attack crafts on its source defense; the examples are then evaluated on this one.
@@ -178,14 +184,18 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const probsParts: tf.Tensor2D[] = [];
   const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
   const isSuite = attack?.method === 'autoattack';
-  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, (st) => addStats(stats, st)) : undefined;
+  // A batch shared with another shard counts its statistics in the shard holding its first image.
+  let counting = true;
+  const count = (st: GradientStats) => counting && addStats(stats, st);
+  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, count) : undefined;
   const robust: boolean[] = [];
   const brokenBy: string[] = [];
   const suiteRows = new Map<string, SuiteCellRow>();
   try {
-    for (let b = 0; b < batches; b++) {
+    for (let b = range.first; b < range.end; b++) {
       const start = b * config.batchSize;
       const size = Math.min(config.batchSize, config.n - start);
+      counting = start >= range.start;
       const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
       const yb = tf.slice(data.y, [start], [size]) as tf.Tensor1D;
       const cellSeed = deriveSeed(config.seed, key, b);
@@ -205,12 +215,12 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
           seed: deriveSeed(config.seed, key),
           imageIds: Array.from({ length: size }, (_, i) => start + i),
           returnAdv: true,
-          onStats: (st) => addStats(stats, st),
+          onStats: count,
         });
         input = res.adv!;
         robust.push(...res.robust);
         brokenBy.push(...res.brokenBy.map((b) => b ?? '-'));
-        for (const r of res.attacks) {
+        for (const r of counting ? res.attacks : []) {
           const row = suiteRows.get(r.name) ?? { name: r.name, label: r.label, attacked: 0, broken: 0 };
           row.attacked += r.attacked;
           row.broken += r.broken;
@@ -222,14 +232,27 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       tf.dispose([xb, yb]);
       await afterBatch();
     }
-    const probs = tf.concat(probsParts, 0) as tf.Tensor2D;
-    const cal = calibration(probs, data.y, { bins: config.calibrationBins });
-    const predicted = isSuite ? Uint8Array.from(robust, (v) => (v ? 1 : 0)) : tf.tidy(() => tf.equal(tf.argMax(probs, 1), data.y).dataSync());
-    // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that
-    // of a fresh prediction on the worst-case inputs.
-    const nCorrect = Array.from(predicted as ArrayLike<number>).filter((v) => v).length;
-    const acc = isSuite ? { accuracy: nCorrect / config.n, ...wilsonInterval(nCorrect, config.n) } : accuracy(probs, data.y);
-    probs.dispose();
+    // The shard's own images of the batches computed.
+    const offset = range.start - range.first * config.batchSize;
+    const keep = range.stop - range.start;
+    const all = tf.concat(probsParts, 0) as tf.Tensor2D;
+    const probs = all.shape[0] === keep ? all : (tf.slice(all, [offset, 0], [keep, -1]) as tf.Tensor2D);
+    if (probs !== all) all.dispose();
+    robust.splice(0, offset);
+    robust.splice(keep);
+    brokenBy.splice(0, offset);
+    brokenBy.splice(keep);
+    const y = tf.slice(data.y, [range.start], [keep]) as tf.Tensor1D;
+    const metrics = cellMetrics(probs, y, config.calibrationBins);
+    if (isSuite) {
+      // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that
+      // of a fresh prediction on the worst-case inputs.
+      const nCorrect = robust.filter((v) => v).length;
+      const ci = wilsonInterval(nCorrect, metrics.n);
+      Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: robust.map((v) => (v ? '1' : '0')).join('') });
+    }
+    const kept = shard ? { imageStart: range.start, probs: encodeFloat32(probs.dataSync() as Float32Array) } : {};
+    tf.dispose([probs, y]);
     return {
       key,
       defense: defense.name,
@@ -237,16 +260,8 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       sampleFraction: defense.kind === 'dense' ? null : defense.sampleFraction ?? null,
       attack: attack?.name ?? 'clean',
       eps,
-      n: config.n,
-      accuracy: acc.accuracy,
-      accuracyLow: acc.low,
-      accuracyHigh: acc.high,
-      ece: cal.ece,
-      mce: cal.mce,
-      nll: cal.nll,
-      brier: cal.brier,
-      correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
-      bins: cal.bins,
+      ...metrics,
+      ...kept,
       ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
       ...(isSuite ? { suite: { attacks: [...suiteRows.values()], brokenBy: brokenBy.join(',') } } : {}),
       seconds: (Date.now() - tc) / 1000,
@@ -256,4 +271,29 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     defended.dispose();
     source?.dispose();
   }
+}
+
+/** What a cell records about its predictions: accuracy, calibration and per-image correctness. */
+export type CellMetrics = Pick<CellResult, 'n' | 'accuracy' | 'accuracyLow' | 'accuracyHigh' | 'ece' | 'mce' | 'nll' | 'brier' | 'correct' | 'bins'>;
+
+/**
+ * The metrics of a cell from its predicted probabilities `[n, classes]` and labels `[n]` (the one
+ * computation for a run's cells and for cells merged from shards).
+ */
+export function cellMetrics(probs: tf.Tensor2D, y: tf.Tensor1D, bins: number): CellMetrics {
+  const cal = calibration(probs, y, { bins });
+  const acc = accuracy(probs, y);
+  const predicted = tf.tidy(() => tf.equal(tf.argMax(probs, 1), y).dataSync());
+  return {
+    n: probs.shape[0],
+    accuracy: acc.accuracy,
+    accuracyLow: acc.low,
+    accuracyHigh: acc.high,
+    ece: cal.ece,
+    mce: cal.mce,
+    nll: cal.nll,
+    brier: cal.brier,
+    correct: Array.from(predicted, (v) => (v ? '1' : '0')).join(''),
+    bins: cal.bins,
+  };
 }

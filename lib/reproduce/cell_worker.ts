@@ -8,6 +8,7 @@ import { initBackend, BackendChoice } from '../backend';
 import type { ReproduceConfig } from './spec';
 import type { MatchedStrength } from './baseline_grid';
 import { CellInputs, CellTask, computeCell, loadCellInputs } from './cell';
+import type { Shard } from './shard';
 
 /** What the main thread passes when it starts a cell worker. */
 export interface CellWorkerData {
@@ -15,6 +16,8 @@ export interface CellWorkerData {
   backend: BackendChoice | 'auto';
   /** Strengths of the `matchTo` baselines, calibrated once by the main thread. */
   matched?: Record<string, MatchedStrength>;
+  /** The shard of the images the run computes (default: all). */
+  shard?: Shard;
 }
 
 async function start(): Promise<void> {
@@ -31,7 +34,7 @@ async function start(): Promise<void> {
         const result = await computeCell(inputs, msg.task, async () => {
           port.postMessage({ id: msg.id, progress: 1 });
           await new Promise<void>((resolve) => setImmediate(resolve));
-        });
+        }, init.shard);
         port.postMessage({ id: msg.id, result });
       } catch (e) {
         port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });

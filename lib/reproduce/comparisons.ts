@@ -17,8 +17,9 @@
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
+import { toCsv } from '../report/csv';
 import { mcnemarExact, pairedProportionDifference, sampleSizeForPairedDifference } from '../metrics/paired';
-import type { AttackSpec, ReproduceConfig } from './spec';
+import { resolvedAttack, type AttackSpec, type ReproduceConfig } from './spec';
 import type { CellResult } from './cell';
 
 /** One paired comparison of two cells on the same images. */
@@ -150,8 +151,11 @@ export function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
  * run there: the same attack without EOT, BPDA or a transfer from that defense.
  */
 export function deterministicEquivalent(config: ReproduceConfig, attack: AttackSpec, defense: string): AttackSpec[] {
-  const strip = (a: AttackSpec) =>
-    JSON.stringify([a.method, a.steps ?? null, a.relStepsize ?? null, a.loss ?? null, a.restarts ?? null, a.queries ?? null]);
+  // The options each attack runs with on a deterministic model, EOT and score averaging aside.
+  const strip = (a: AttackSpec) => {
+    const { eotSamples: _e, predictSamples: _p, ...o } = (a.method === 'autoattack' ? { steps: a.steps, relStepsize: a.relStepsize, loss: a.loss, restarts: a.restarts, queries: a.queries, version: a.version, suite: a.suite } : resolvedAttack({ ...a, method: a.method }, false)) as { eotSamples?: number; predictSamples?: number };
+    return JSON.stringify([a.method, o]);
+  };
   const me = strip(attack);
   if (attack.transferFrom !== undefined && attack.transferFrom !== defense) return [];
   return config.attacks.filter((a) => a.name !== attack.name && !a.bpda && !a.transferFrom && !a.variantOf && (!a.eps || attack.eps) && strip(a) === me);
@@ -244,15 +248,9 @@ export function comparisonRows(config: ReproduceConfig, cells: readonly CellResu
 
 const COLUMNS: (keyof ComparisonRow)[] = ['kind', 'defense', 'attack', 'reference', 'referenceAttack', 'eps', 'n', 'accuracy', 'referenceAccuracy', 'diff', 'low', 'high', 'pValue', 'discordant', 'onlyA', 'onlyB', 'nToResolve'];
 
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(Math.round(v * 1e6) / 1e6) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Writes `comparisons.csv` and `comparisons.json` into `outDir`; returns the two paths. */
 export function writeComparisons(rows: readonly ComparisonRow[], outDir: string): string[] {
-  const csv = [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((k) => csvField(r[k])).join(','))].join('\n') + '\n';
+  const csv = toCsv(COLUMNS, rows, { decimals: 6 });
   const files = [path.join(outDir, 'comparisons.csv'), path.join(outDir, 'comparisons.json')];
   writeFileAtomic(files[0], csv);
   writeFileAtomic(files[1], JSON.stringify(rows, null, 1) + '\n');

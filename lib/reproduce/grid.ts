@@ -3,7 +3,8 @@
  * of each attack, and the cost model (forward-pass equivalents) behind the time estimate and the
  * progress bar.
  */
-import type { AttackSpec, DefenseSpec, ReproduceConfig } from './spec';
+import { resolvedAttack, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
+import { cellKey } from './run_folder';
 import { hasBpda, isStochasticKind } from './stochastic_defenses';
 import { AUTOATTACK_VERSIONS } from '../attacks/suite';
 
@@ -24,19 +25,26 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
 
 /**
  * Work units of one cell (one eps) of `defense` under `attack` (none: the clean cell), in
- * forward-pass equivalents (a gradient counts about 3 passes).
+ * forward-pass equivalents (a gradient counts about 3 passes), from the options the attack runs
+ * with (left-out keys take the attack's own defaults).
  */
 export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: AttackSpec | null): number {
   const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
   if (!attack) return c.n * samples;
-  let perImage = 0;
   const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
-  const eot = isStochasticKind(crafter.kind) ? attack.eotSamples ?? 1 : 1;
-  if (attack.method === 'fgsm') perImage = 3 * eot;
-  else if (attack.method === 'pgd') perImage = 3 * eot * (attack.steps ?? 10) * (attack.restarts ?? 1);
-  else if (attack.method === 'apgd') perImage = 3 * eot * (attack.steps ?? 100);
-  else if (attack.method === 'autoattack') return c.n * suiteCostPerImage(attack, isStochasticKind(defense.kind), samples);
-  else perImage = (attack.queries ?? 1000) * (isStochasticKind(defense.kind) ? attack.predictSamples ?? 1 : 1);
+  if (attack.method === 'autoattack') return c.n * suiteCostPerImage(attack, isStochasticKind(defense.kind), samples);
+  // The options the attack runs with: the spec's, and the attack's own defaults for the rest.
+  let perImage: number;
+  if (attack.method === 'square') {
+    const o = resolvedAttack({ ...attack, method: 'square' }, isStochasticKind(defense.kind));
+    perImage = o.queries * (isStochasticKind(defense.kind) ? o.predictSamples : 1);
+  } else {
+    const o = resolvedAttack({ ...attack, method: attack.method }, isStochasticKind(crafter.kind));
+    const eot = isStochasticKind(crafter.kind) ? o.eotSamples : 1;
+    const steps = 'steps' in o ? o.steps : 1;
+    const restarts = 'restarts' in o ? o.restarts : 1;
+    perImage = 3 * eot * steps * restarts;
+  }
   return c.n * (perImage + samples);
 }
 
@@ -53,6 +61,24 @@ export function gridCost(c: ReproduceConfig): number {
 /** The eps values an attack runs at: its own `eps` if set, else the grid's non-zero eps. */
 export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
   return attack.eps ?? c.eps.filter((e) => e > 0);
+}
+
+/** One cell of the grid: a defense under an attack at one eps (no attack: the clean cell at eps 0). */
+export interface GridCellSpec {
+  /** File name in `cells/` (see `cellKey`). */
+  key: string;
+  defense: DefenseSpec;
+  attack?: AttackSpec;
+  eps: number;
+}
+
+/** Every cell of the grid in the order of the report: per defense, clean first, then each attack's eps. */
+export function gridCells(c: ReproduceConfig): GridCellSpec[] {
+  const out: GridCellSpec[] = [];
+  for (const { defense, attack } of gridPairs(c)) {
+    for (const eps of attack ? attackEps(c, attack) : [0]) out.push({ key: cellKey(defense.name, attack?.name ?? 'clean', eps), defense, ...(attack ? { attack } : {}), eps });
+  }
+  return out;
 }
 
 /**

@@ -1,12 +1,20 @@
 /**
  * The spec of a `saplab reproduce` protocol: which models, defenses, attacks, eps values and
- * sample counts make up the experiment (types only, with the model and data defaults). Presets
+ * sample counts make up the experiment (its types, the model and data defaults, and an attack
+ * entry's options as the attack resolves them). Presets
  * are in `presets.ts`, validation in `validate.ts`, the cells and their cost in `grid.ts`.
  */
 import type { DatasetName } from '../data/datasets';
 import type { PixelRange } from '../models/input_conventions';
 import type { OutputKind } from '../models/logits';
 import type { BaselineKind } from '../defenses/baselines';
+import type { AttackName } from '../attacks/factory';
+import type { AttackLoss } from '../attacks/types';
+import { resolveAttackOptions, type ResolvedOptionsByName } from '../attacks/options';
+import type { ResolvedFgsmOptions } from '../attacks/fgsm';
+import type { ResolvedPgdOptions } from '../attacks/pgd';
+import type { ResolvedApgdOptions } from '../attacks/apgd';
+import type { ResolvedSquareOptions } from '../attacks/square';
 import type { AutoAttackVersion, SuiteAttackName } from '../attacks/suite';
 
 /** A defense evaluated in the grid. */
@@ -33,16 +41,36 @@ export interface DefenseSpec {
   model?: string;
 }
 
-/** An attack evaluated in the grid. */
-export interface AttackSpec {
+/**
+ * The options a protocol may fix for an attack, as the attacks declare them
+ * (`lib/attacks/options.ts`): each method takes its own subset (`ATTACK_OPTION_KEYS`), a key left
+ * out takes the attack's own default (e.g. `steps`: pgd 40, apgd 100; `queries`: square 5000),
+ * and a bad value fails with the attack's own message. The grid is untargeted and L-inf, so
+ * `targeted` and `norm` are not among them.
+ */
+export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOptions & ResolvedApgdOptions & ResolvedSquareOptions, 'loss' | 'targeted' | 'norm'>> & {
+  /** Loss for the attack: `ce`, `margin` or `dlr` (square: `margin` or `ce`). Default: the attack's. */
+  loss?: AttackLoss;
+};
+
+/** The keys of an attack entry that belong to the grid, not to the attack's options. */
+export const GRID_ATTACK_KEYS = ['name', 'method', 'bpda', 'only', 'eps', 'transferFrom', 'variantOf', 'budgetOf'] as const;
+
+/** The attacks a grid runs: the lib's attacks by name, and the `autoattack` suite. */
+export type GridAttackMethod = 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
+
+/** An attack evaluated in the grid: the grid's keys and the attack's own options. */
+export interface AttackSpec extends AttackSpecOptions {
   /** Column label, e.g. `PGD-EOT`. */
   name: string;
   /**
-   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks), or `autoattack`: the suite of
-   * `autoAttack` (its attacks in sequence on the images still robust; a cell's accuracy is the
-   * per-image worst case, the robust accuracy).
+   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks, their options declared beside them), or
+   * `autoattack`: the suite of `autoAttack` (its attacks in sequence on the images still robust; a
+   * cell's accuracy is the per-image worst case, the robust accuracy).
    */
-  method: 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
+  method: GridAttackMethod;
+  /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
+  bpda?: boolean;
   /** `autoattack`: `'rand'` (APGD-CE, APGD-DLR) or `'standard'` (APGD-CE, APGD-T, Square). Default `'rand'`. */
   version?: AutoAttackVersion;
   /** `autoattack`: the attacks of the suite, in order. Default the version's. */
@@ -54,22 +82,6 @@ export interface AttackSpec {
    * budget, plotted against the budget, and left out of the checks and comparisons.
    */
   budgetOf?: string;
-  /** Gradient steps (pgd, apgd, and each APGD of autoattack). */
-  steps?: number;
-  /** Monte-Carlo gradient samples per step (EOT); the paper's FGSM averages 100. */
-  eotSamples?: number;
-  /** Loss for gradient attacks: `ce`, `margin` or `dlr`. */
-  loss?: 'ce' | 'margin' | 'dlr';
-  /** Random restarts (pgd, autoattack's APGD). */
-  restarts?: number;
-  /** Step size relative to eps (pgd). */
-  relStepsize?: number;
-  /** Backpropagate through SAP as the identity (BPDA) instead of through its mask. */
-  bpda?: boolean;
-  /** Query budget (square, and Square inside autoattack). */
-  queries?: number;
-  /** Forward passes averaged per score of a stochastic model (square, and Square inside autoattack). Default 1; autoattack: `eotSamples`. */
-  predictSamples?: number;
   /** Only run against these defenses (names). Default: all. */
   only?: string[];
   /** This attack's eps values instead of the grid's `eps` (e.g. one large eps as a sanity check). */
@@ -147,4 +159,31 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Runs a check and rethrows its error as a `ConfigError` with the same message, prefixed by
+ * `where` when given: the message a user sees is the one of the function that owns the rule.
+ */
+export function configCheck<T>(check: () => T, where = ''): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new ConfigError(`${where ? `${where}: ` : ''}${(e as Error).message}`);
+  }
+}
+
+/** The attack's own options of a spec (the spec without the grid's keys). */
+export function attackOptions(spec: AttackSpec): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...spec };
+  for (const k of GRID_ATTACK_KEYS) delete o[k];
+  return o;
+}
+
+/**
+ * The options the attack of a spec runs with: the spec's own, the attack's defaults for the keys
+ * it leaves out (`stochastic`: against a stochastic model). Throws the attack's error for a bad one.
+ */
+export function resolvedAttack<N extends Exclude<GridAttackMethod, 'autoattack'>>(spec: AttackSpec & { method: N }, stochastic: boolean): ResolvedOptionsByName[N] {
+  return resolveAttackOptions(spec.method, attackOptions(spec), { stochastic });
 }

@@ -23,6 +23,7 @@
  */
 import { BASELINE_KINDS, BASELINE_PARAMETERS, isBaselineKind } from '../defenses/baselines';
 import { checkPruneFraction } from '../defenses/weight_perturbation';
+import { checkSampleFraction } from '../defenses/sap';
 import { checkRate, checkSigma } from '../defenses/activation_noise';
 import { PRETRAINED } from '../models/pretrained';
 import type { DefenseSpec, ReproduceConfig } from './spec';
@@ -95,7 +96,7 @@ export function defenseSpecProblem(d: DefenseSpec, i: number, all: DefenseSpec[]
       if (own === 'rate') checkRate(v);
       else if (own === 'sigma') checkSigma(v);
       else if (own === 'fraction') checkPruneFraction(v);
-      else if (!(v > 0 && Number.isFinite(v))) throw new Error('must be a number > 0');
+      else checkSampleFraction(v);
     } catch (e) {
       throw new SpecError(`${where}: ${(e as Error).message}`);
     }

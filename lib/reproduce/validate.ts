@@ -4,19 +4,55 @@
  */
 import { DATASETS, isDatasetName } from '../data/datasets';
 import { checkInputConventions } from '../models/input_conventions';
-import { ConfigError, MODEL_INPUT_DEFAULTS, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
+import { checkSeed } from '../seed';
+import { checkEpsList } from '../attacks/validate';
+import { ATTACK_OPTION_KEYS, resolveAttackOptions, type ResolvableAttack } from '../attacks/options';
+import { ConfigError, configCheck, GRID_ATTACK_KEYS, MODEL_INPUT_DEFAULTS, type AttackSpec, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
 import { defenseSpecProblem, DEFENSE_SPEC_KEYS, heldOutProblem } from './stochastic_defenses';
 import { AUTOATTACK_VERSIONS, SUITE_ATTACKS } from '../attacks/suite';
 
 const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut'];
 const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
-const ATTACK_KEYS = ['name', 'method', 'steps', 'eotSamples', 'loss', 'restarts', 'relStepsize', 'bpda', 'queries', 'predictSamples', 'only', 'eps', 'transferFrom', 'variantOf', 'version', 'suite', 'targetClasses', 'budgetOf'];
+/** Attack options the grid sets itself (untargeted, L-inf), so a protocol may not. */
+const GRID_OWNED = ['targeted', 'norm'];
+/** The keys an `autoattack` entry may give besides the grid's. */
+const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
+
+/**
+ * Checks the method and the attack's own options of an attack entry of a protocol (`where`, e.g.
+ * `attacks[2]`): the keys the attack takes (`ATTACK_OPTION_KEYS`, but for `targeted` and `norm`,
+ * which the grid sets) besides the protocol's own `gridKeys`, and their values through the
+ * attack's resolver, whose message the `ConfigError` carries. `methods` are the attacks allowed.
+ */
+export function checkAttackEntry(entry: { name?: unknown; method: string }, where: string, gridKeys: readonly string[], methods: readonly ResolvableAttack[] = ['fgsm', 'pgd', 'apgd', 'square']): void {
+  if (!(methods as readonly string[]).includes(entry.method)) throw new ConfigError(`${where}.method must be ${methods.join(', ')}, got ${JSON.stringify(entry.method)}`);
+  const method = entry.method as ResolvableAttack;
+  const own = ATTACK_OPTION_KEYS[method].filter((k) => !GRID_OWNED.includes(k));
+  const options: Record<string, unknown> = { ...entry };
+  for (const k of gridKeys) delete options[k];
+  for (const k of Object.keys(options)) {
+    if (!own.includes(k)) throw new ConfigError(`unknown key "${k}" in ${where} (${method} takes ${own.join(', ')}; every attack: ${gridKeys.join(', ')})`);
+  }
+  configCheck(() => resolveAttackOptions(method, options, { stochastic: true }), `${where} (${String(entry.name)})`);
+}
+
+/** Checks an `autoattack` entry: the suite's keys and values (its attacks check their own when it runs). */
+function checkAutoAttackEntry(a: AttackSpec, i: number): void {
+  for (const k of Object.keys(a)) if (!(GRID_ATTACK_KEYS as readonly string[]).includes(k) && !AUTOATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}] (autoattack takes ${AUTOATTACK_KEYS.join(', ')}; every attack: ${GRID_ATTACK_KEYS.join(', ')})`);
+  for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+  if (a.version !== undefined && !(a.version in AUTOATTACK_VERSIONS)) throw new ConfigError(`attacks[${i}].version must be standard or rand, got ${JSON.stringify(a.version)}`);
+  if (a.suite !== undefined && (!Array.isArray(a.suite) || a.suite.length === 0 || a.suite.some((s) => !SUITE_ATTACKS.includes(s)) || new Set(a.suite).size !== a.suite.length)) {
+    throw new ConfigError(`attacks[${i}].suite must be a non-empty list of distinct attacks among ${SUITE_ATTACKS.join(', ')}, got ${JSON.stringify(a.suite)}`);
+  }
+  if (a.transferFrom !== undefined || a.bpda) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
+  if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
+}
 
 /**
  * Checks a config and returns it with the defaults of left-out model and data keys filled in;
@@ -28,10 +64,8 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
   for (const k of Object.keys(c)) if (!TOP_KEYS.includes(k as keyof ReproduceConfig)) throw new ConfigError(`unknown config key "${k}" (known: ${TOP_KEYS.join(', ')})`);
   validateModelInput(c);
   posInt(c.n, 'n');
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${JSON.stringify(c.seed)}`);
-  if (!Array.isArray(c.eps) || c.eps.length === 0 || c.eps.some((e) => typeof e !== 'number' || !(e >= 0) || e > 1)) {
-    throw new ConfigError(`eps must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(c.eps)}`);
-  }
+  configCheck(() => checkSeed(c.seed));
+  configCheck(() => checkEpsList(c.eps, 'eps'));
   posInt(c.predictSamples, 'predictSamples');
   posInt(c.batchSize, 'batchSize');
   posInt(c.calibrationBins, 'calibrationBins');
@@ -50,24 +84,15 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
   if (!Array.isArray(c.attacks)) throw new ConfigError('attacks must be a list');
   const attackNames = new Set<string>();
   c.attacks.forEach((a, i) => {
-    for (const k of Object.keys(a)) if (!ATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}] (known: ${ATTACK_KEYS.join(', ')})`);
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
     if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
     attackNames.add(a.name);
-    if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
-    for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
     for (const k of ['version', 'suite', 'targetClasses'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
-    if (a.version !== undefined && !(a.version in AUTOATTACK_VERSIONS)) throw new ConfigError(`attacks[${i}].version must be standard or rand, got ${JSON.stringify(a.version)}`);
-    if (a.suite !== undefined && (!Array.isArray(a.suite) || a.suite.length === 0 || a.suite.some((s) => !SUITE_ATTACKS.includes(s)) || new Set(a.suite).size !== a.suite.length)) {
-      throw new ConfigError(`attacks[${i}].suite must be a non-empty list of distinct attacks among ${SUITE_ATTACKS.join(', ')}, got ${JSON.stringify(a.suite)}`);
-    }
-    if (a.method === 'autoattack' && (a.transferFrom !== undefined || a.bpda)) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
-    if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
-    if (a.relStepsize !== undefined && !(a.relStepsize > 0)) throw new ConfigError(`attacks[${i}].relStepsize must be > 0`);
+    if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
+    if (a.method === 'autoattack') checkAutoAttackEntry(a, i);
+    else checkAttackEntry(a, `attacks[${i}]`, GRID_ATTACK_KEYS);
     if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
-    if (a.eps !== undefined && (!Array.isArray(a.eps) || a.eps.length === 0 || a.eps.some((e) => typeof e !== 'number' || !(e > 0) || e > 1))) {
-      throw new ConfigError(`attacks[${i}].eps must be a non-empty list of numbers in (0, 1], got ${JSON.stringify(a.eps)}`);
-    }
+    if (a.eps !== undefined) configCheck(() => checkEpsList(a.eps, `attacks[${i}].eps`, { positive: true }));
     if (a.transferFrom !== undefined && !names.has(a.transferFrom)) throw new ConfigError(`attacks[${i}].transferFrom names an unknown defense "${a.transferFrom}"`);
     if (a.transferFrom !== undefined && (a.method === 'square' || a.bpda)) throw new ConfigError(`attacks[${i}].transferFrom needs a gradient attack without bpda`);
   });

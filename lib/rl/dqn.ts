@@ -6,7 +6,7 @@
  * of `DqnConfig` with its default in `DEFAULT_DQN`; everything random derives from `seed`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_SEED, deriveSeed, Rng } from '../seed';
+import { checkSeed, DEFAULT_SEED, deriveSeed, Rng } from '../seed';
 import { Progress, ProgressOptions } from '../util/progress';
 import { Catch } from './catch';
 import { huber } from './huber';
@@ -105,7 +105,7 @@ export function checkDqnConfig(c: DqnConfig): void {
   for (const k of ['epsilonStart', 'epsilonEnd'] as const) if (!(c[k] >= 0 && c[k] <= 1)) throw new Error(`DQN: ${k} must be in [0, 1], got ${c[k]}`);
   if (!(c.explorationFraction > 0 && c.explorationFraction <= 1)) throw new Error(`DQN: explorationFraction must be in (0, 1], got ${c.explorationFraction}`);
   if (!(c.huberDelta > 0)) throw new Error(`DQN: huberDelta must be positive, got ${c.huberDelta}`);
-  if (!Number.isInteger(c.seed)) throw new Error(`DQN: seed must be an integer, got ${c.seed}`);
+  checkSeed(c.seed, 'DQN');
 }
 
 /**

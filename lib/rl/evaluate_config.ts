@@ -3,8 +3,14 @@
  * observations, Huang et al. 2017) at Catch scale, plus the adaptive attack. Every choice is a key
  * with a documented default; `quick` and `default` are presets, and any key can be overridden.
  */
-import { DEFAULT_SEED } from '../seed';
-import { ConfigError } from '../reproduce/config';
+import { checkSeed, DEFAULT_SEED } from '../seed';
+import { checkEpsList } from '../attacks/validate';
+import { checkSampleFraction } from '../defenses/sap';
+import { resolveAttackOptions } from '../attacks/options';
+import type { ResolvedPgdOptions } from '../attacks/pgd';
+import type { ResolvedFgsmOptions } from '../attacks/fgsm';
+import { ConfigError, configCheck } from '../reproduce/spec';
+import { checkAttackEntry } from '../reproduce/validate';
 
 /** An agent of the grid: the shipped Q-network as is, with SAP, or with uniform random pruning. */
 export interface RlAgentSpec {
@@ -15,18 +21,19 @@ export interface RlAgentSpec {
   sampleFraction?: number;
 }
 
-/** An attack on the observations. Labels are the agent's own clean greedy actions. */
-export interface RlAttackSpec {
+/** The keys of an RL attack entry that belong to the grid, not to the attack's options. */
+export const RL_GRID_ATTACK_KEYS = ['name', 'method', 'only', 'denseAs'] as const;
+
+/**
+ * An attack on the observations. Labels are the agent's own clean greedy actions. Besides the
+ * grid's keys it takes the attack's own options (`lib/attacks`: `steps`, `relStepsize`,
+ * `eotSamples`, `loss`, `restarts`, `randomStart`), with the attack's defaults for those left out.
+ */
+export interface RlAttackSpec extends Partial<Omit<ResolvedPgdOptions, 'targeted' | 'norm'>> {
   /** Column label, e.g. `FGSM-MC`. */
   name: string;
   /** `fgsm` or `pgd` (lib/attacks), cross-entropy with the Q-values as logits. */
   method: 'fgsm' | 'pgd';
-  /** Gradient steps (pgd). */
-  steps?: number;
-  /** Step size relative to eps (pgd). */
-  relStepsize?: number;
-  /** Monte-Carlo gradient samples per step (EOT) against a stochastic agent. */
-  eotSamples?: number;
   /** Only against these agents (names). Default: all. */
   only?: string[];
   /**
@@ -34,6 +41,13 @@ export interface RlAttackSpec {
    * (for a deterministic network the Monte-Carlo gradient equals the plain one). Default: itself.
    */
   denseAs?: string;
+}
+
+/** The options an RL attack runs with: the spec's, and the attack's own defaults for the rest. */
+export function resolvedRlAttack(spec: RlAttackSpec): ResolvedPgdOptions | ResolvedFgsmOptions {
+  const options: Record<string, unknown> = { ...spec };
+  for (const k of RL_GRID_ATTACK_KEYS) delete options[k];
+  return resolveAttackOptions(spec.method, options, { stochastic: true });
 }
 
 /** The protocol of `saplab rl evaluate`: agents, defenses, attacks, eps and episode counts. */
@@ -100,7 +114,6 @@ export const RL_PRESETS: Record<RlPreset, RlEvaluateConfig> = {
 };
 
 const KEYS = Object.keys(RL_PRESETS.default);
-const ATTACK_KEYS = ['name', 'method', 'steps', 'relStepsize', 'eotSamples', 'only', 'denseAs'];
 const AGENT_KEYS = ['name', 'kind', 'sampleFraction'];
 
 const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
@@ -114,24 +127,21 @@ export function buildRlConfig(preset: RlPreset, overrides: Partial<RlEvaluateCon
   if (c.game !== 'catch') throw new ConfigError(`game must be "catch", got ${JSON.stringify(c.game)}`);
   if (c.model !== 'catch-dqn') throw new ConfigError(`model must be "catch-dqn", got ${JSON.stringify(c.model)}`);
   for (const k of ['episodes', 'samples', 'batchSize'] as const) if (!posInt(c[k])) throw new ConfigError(`${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${JSON.stringify(c.seed)}`);
-  if (!Array.isArray(c.eps) || c.eps.length === 0 || c.eps.some((e) => typeof e !== 'number' || !(e >= 0 && e <= 1))) throw new ConfigError(`eps must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(c.eps)}`);
+  configCheck(() => checkSeed(c.seed));
+  configCheck(() => checkEpsList(c.eps, 'eps'));
   c.eps = [...new Set(c.eps)].sort((a, b) => a - b);
   if (!Array.isArray(c.agents) || c.agents.length === 0) throw new ConfigError('agents must be a non-empty list');
   c.agents.forEach((a, i) => {
     for (const k of Object.keys(a)) if (!AGENT_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in agents[${i}]`);
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`agents[${i}].name must be a non-empty string`);
     if (!['dense', 'sap', 'random'].includes(a.kind)) throw new ConfigError(`agents[${i}].kind must be dense, sap or random, got ${JSON.stringify(a.kind)}`);
-    if (a.kind !== 'dense' && !(typeof a.sampleFraction === 'number' && a.sampleFraction > 0)) throw new ConfigError(`agents[${i}].sampleFraction must be a positive number`);
+    if (a.kind !== 'dense') configCheck(() => checkSampleFraction(a.sampleFraction as number), `agents[${i}].sampleFraction`);
   });
   if (new Set(c.agents.map((a) => a.name)).size !== c.agents.length) throw new ConfigError('agent names must be unique');
   if (!Array.isArray(c.attacks)) throw new ConfigError('attacks must be a list');
   c.attacks.forEach((a, i) => {
-    for (const k of Object.keys(a)) if (!ATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}]`);
     if (typeof a.name !== 'string' || !a.name || a.name === 'clean') throw new ConfigError(`attacks[${i}].name must be a non-empty string other than "clean"`);
-    if (a.method !== 'fgsm' && a.method !== 'pgd') throw new ConfigError(`attacks[${i}].method must be fgsm or pgd, got ${JSON.stringify(a.method)}`);
-    for (const k of ['steps', 'eotSamples'] as const) if (a[k] !== undefined && !posInt(a[k])) throw new ConfigError(`attacks[${i}].${k} must be a positive integer`);
-    if (a.relStepsize !== undefined && !(a.relStepsize > 0)) throw new ConfigError(`attacks[${i}].relStepsize must be positive`);
+    checkAttackEntry(a, `attacks[${i}]`, RL_GRID_ATTACK_KEYS, ['fgsm', 'pgd']);
     for (const n of a.only ?? []) if (!c.agents.some((g) => g.name === n)) throw new ConfigError(`attacks[${i}].only names an unknown agent "${n}"`);
   });
   if (new Set(c.attacks.map((a) => a.name)).size !== c.attacks.length) throw new ConfigError('attack names must be unique');

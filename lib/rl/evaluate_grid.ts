@@ -1,21 +1,25 @@
 /**
- * `saplab rl evaluate`: mean return per (agent, attack, eps) cell on Catch, on the reproduction
- * grid's run folder (`config.json` protocol check, one atomic JSON per finished cell in `cells/`,
- * resume by rerunning into the same folder, Ctrl-C after the current step, `run.json`). Every cell
+ * `saplab rl evaluate`: mean return per (agent, attack, eps) cell on Catch, on the grid engine of
+ * `saplab reproduce` (`lib/reproduce/engine.ts`: `config.json` protocol check, one atomic JSON per
+ * finished cell in `cells/`, resume by rerunning into the same folder, Ctrl-C after the current
+ * step, failed cells recorded, `run.json`). Every cell
  * plays the same episode seeds, so any two cells are paired; every random choice derives from the
  * user seed and the cell's key, so a resumed run gives the numbers of an uninterrupted one.
  */
 import { loadPretrained } from '../models/pretrained';
-import { deriveSeed } from '../seed';
-import { Progress, ProgressOptions } from '../util/progress';
-import { cellKey, Interrupted, interruptGuard, openRunFolder, readCellFile, runMetadata, writeCellFile, writeRunJson } from '../reproduce/run_folder';
-import { meanReturnInterval, playCatch } from './play';
-import { RlEvaluateConfig, rlGridPairs } from './evaluate_config';
-import { buildRlAgent, buildRlAttack, disposeAgent, rlEpisodeSeeds, type RlCell } from './evaluate_cell';
+import type { ProgressOptions } from '../util/progress';
+import type { ResolvedPgdOptions } from '../attacks/pgd';
+import { cellKey, openRunFolder, runMetadata, writeRunJson } from '../reproduce/run_folder';
+import { runGrid, type GridPlanEntry } from '../reproduce/engine';
+import { resolvedRlAttack, RlEvaluateConfig, rlGridPairs } from './evaluate_config';
+import { computeRlCell, failedRlCell, type RlCell, type RlCellTask } from './evaluate_cell';
 import { writeRlReport } from './evaluate_report';
 
-export { buildRlAgent, buildRlAttack, disposeAgent, rlEpisodeSeeds } from './evaluate_cell';
-export type { RlCell } from './evaluate_cell';
+export { buildRlAgent, buildRlAttack, computeRlCell, disposeAgent, failedRlCell, rlEpisodeSeeds } from './evaluate_cell';
+export type { RlCell, RlCellTask } from './evaluate_cell';
+
+/** Steps of a Catch episode (the ball falls 9 rows). */
+const CATCH_STEPS = 9;
 
 /** Options of the RL evaluation grid. */
 export interface RlEvaluateOptions {
@@ -40,97 +44,54 @@ export interface RlEvaluateResult {
   reused: number;
 }
 
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The cells of the RL grid in the order of the report, with their cost in gradient-pass equivalents per step. */
+export function rlPlan(config: RlEvaluateConfig): GridPlanEntry<RlCellTask>[] {
+  const steps = Math.ceil(config.episodes / config.batchSize) * CATCH_STEPS;
+  const plan: GridPlanEntry<RlCellTask>[] = [];
+  for (const { agent, attack } of rlGridPairs(config)) {
+    const samples = agent.kind === 'dense' ? 1 : config.samples;
+    // An attacked step: the clean and the attacked greedy actions, and the attack's gradients.
+    const o = attack ? resolvedRlAttack(attack) : undefined;
+    const pgd = attack?.method === 'pgd' ? (o as ResolvedPgdOptions) : undefined;
+    const gradients = o ? (pgd ? pgd.steps * pgd.restarts : 1) * (agent.kind === 'dense' ? 1 : o.eotSamples) : 0;
+    for (const eps of attack ? config.eps.filter((e) => e > 0) : [0]) {
+      const key = cellKey(agent.name, attack?.name ?? 'clean', eps);
+      plan.push({ key, task: { key, agent, ...(attack ? { attack } : {}), eps }, stage: `${agent.name} × ${attack?.name ?? 'clean'}`, cost: steps * ((o ? 2 : 1) * samples + 3 * gradients), steps });
+    }
+  }
+  return plan;
+}
 
-/** Runs (or resumes) the grid and writes the report. */
+/** Runs (or resumes) the grid on the grid engine and writes the report. */
 export async function runRlEvaluate(options: RlEvaluateOptions): Promise<RlEvaluateResult> {
   const { config, outDir } = options;
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const cellsDir = openRunFolder(outDir, config);
   const started = new Date();
-  const timings: Record<string, number> = {};
-  const guard = interruptGuard(log);
   const t0 = Date.now();
   const net = await loadPretrained(config.model);
-  const seeds = rlEpisodeSeeds(config);
-  timings.setup = (Date.now() - t0) / 1000;
-  const cells: RlCell[] = [];
-  let computed = 0;
-  let reused = 0;
-  let status: RlEvaluateResult['status'] = 'complete';
-  const stepsPerCell = Math.ceil(config.episodes / config.batchSize) * 9;
+  const setup = (Date.now() - t0) / 1000;
   try {
-    grid: for (const { agent, attack } of rlGridPairs(config)) {
-      const attackName = attack?.name ?? 'clean';
-      const epsList = attack ? config.eps.filter((e) => e > 0) : [0];
-      const pending: number[] = [];
-      for (const eps of epsList) {
-        const done = readCellFile<RlCell>(cellsDir, cellKey(agent.name, attackName, eps));
-        if (done) {
-          cells.push(done);
-          reused++;
-        } else pending.push(eps);
-      }
-      if (pending.length === 0) continue;
-      const stage = `${agent.name} × ${attackName}`;
-      const ts = Date.now();
-      const model = buildRlAgent(net, agent, config.seed);
-      const stochastic = agent.kind !== 'dense';
-      const attackFn = attack ? buildRlAttack(attack, stochastic) : undefined;
-      const bar = new Progress(stage, pending.length * stepsPerCell, options.progress);
-      for (const [i, eps] of pending.entries()) {
-        const key = cellKey(agent.name, attackName, eps);
-        const tc = Date.now();
-        let cell: RlCell;
-        const base = { key, agent: agent.name, kind: agent.kind, sampleFraction: agent.kind === 'dense' ? null : agent.sampleFraction ?? null, attack: attackName, eps, episodes: config.episodes };
-        try {
-          const played = await playCatch(model, {
-            episodeSeeds: seeds,
-            seed: deriveSeed(config.seed, key),
-            samples: config.samples,
-            attack: attackFn,
-            eps,
-            batchSize: config.batchSize,
-            onProgress: (d) => bar.update(i * stepsPerCell + d),
-            afterStep: async () => {
-              await yieldToEvents();
-              guard.check();
-            },
-          });
-          const ci = meanReturnInterval(played.returns);
-          cell = { ...base, meanReturn: ci.mean, low: ci.low, high: ci.high, flipRate: played.flipRate, returns: Array.from(played.returns), seconds: (Date.now() - tc) / 1000 };
-        } catch (e) {
-          if (e instanceof Interrupted) throw e;
-          cell = { ...base, meanReturn: NaN, low: NaN, high: NaN, flipRate: NaN, returns: [], seconds: (Date.now() - tc) / 1000, error: e instanceof Error ? e.message : String(e) };
-          log(`cell ${key} failed: ${cell.error}`);
-        }
-        writeCellFile(cellsDir, key, cell);
-        cells.push(cell);
-        computed++;
-        if (options.stopAfterCells !== undefined && computed >= options.stopAfterCells) {
-          status = 'stopped';
-          bar.finish();
-          disposeAgent(model);
-          break grid;
-        }
-      }
-      bar.finish();
-      disposeAgent(model);
-      timings[stage] = (Date.now() - ts) / 1000;
+    const grid = await runGrid<RlCellTask, RlCell>({
+      cellsDir,
+      plan: rlPlan(config),
+      compute: (task, step) => computeRlCell(net, config, task, step),
+      failed: (entry, seconds, error) => failedRlCell(entry.task, config, seconds, error),
+      stopAfterCells: options.stopAfterCells,
+      progress: options.progress,
+      log,
+    });
+    const { status, cells, computed, reused } = grid;
+    const timings: Record<string, number> = { setup, ...grid.timings };
+    const run = runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings });
+    if (status === 'complete') {
+      const tr = Date.now();
+      await writeRlReport({ outDir, config, cells, run, figures: options.figures ?? true, log });
+      timings.report = (Date.now() - tr) / 1000;
     }
-  } catch (e) {
-    if (!(e instanceof Interrupted)) throw e;
-    status = 'interrupted';
+    writeRunJson(outDir, run);
+    return { status, outDir, cells, computed, reused };
   } finally {
-    guard.dispose();
+    net.dispose();
   }
-  const run = runMetadata({ status, preset: options.preset, seed: config.seed, started, cellsComputed: computed, cellsReused: reused, timings });
-  if (status === 'complete') {
-    const tr = Date.now();
-    await writeRlReport({ outDir, config, cells, run, figures: options.figures ?? true, log });
-    timings.report = (Date.now() - tr) / 1000;
-  }
-  writeRunJson(outDir, run);
-  net.dispose();
-  return { status, outDir, cells, computed, reused };
 }

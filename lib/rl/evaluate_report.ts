@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
+import { toCsv } from '../report/csv';
 import { accuracyVsEpsFigure } from '../report/accuracy_vs_eps';
 import { exportFigure } from '../report/export';
 import { chromiumAvailable, closeBrowser } from '../report/browser';
@@ -14,7 +15,8 @@ import type { PlotlyFigure } from '../report/figure';
 import type { ResultRow } from '../report/table';
 import { pairedMeanDifference } from '../metrics/paired';
 import { deriveSeed } from '../seed';
-import type { RlEvaluateConfig } from './evaluate_config';
+import { resolvedRlAttack, type RlEvaluateConfig } from './evaluate_config';
+import type { ResolvedPgdOptions } from '../attacks/pgd';
 import type { RlCell } from './evaluate_cell';
 import type { CheckEvidence, CheckResult, CheckStatus } from '../reproduce/checks';
 
@@ -128,19 +130,9 @@ export function rlComparisons(config: RlEvaluateConfig, cells: RlCell[]): RlComp
   return rows;
 }
 
-function toCsv(rows: object[]): string {
-  if (rows.length === 0) return '';
-  const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
-}
-
 /** Writes `<base>.csv` and `<base>.json` atomically. */
 export function writeRows(rows: object[], base: string): void {
-  writeFileAtomic(`${base}.csv`, toCsv(rows));
+  writeFileAtomic(`${base}.csv`, toCsv(rows.length ? Object.keys(rows[0]) : [], rows));
   writeFileAtomic(`${base}.json`, JSON.stringify(rows, null, 1) + '\n');
 }
 
@@ -168,7 +160,7 @@ export function rlConclusions(config: RlEvaluateConfig, cells: RlCell[], compari
   }
   const paper = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) > 1);
   const plain = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) === 1);
-  const adaptive = config.attacks.find((a) => a.method === 'pgd' && (a.eotSamples ?? 1) > 1) ?? config.attacks.find((a) => a.method === 'pgd');
+  const adaptive = config.attacks.find((a) => a.method === 'pgd' && resolvedRlAttack(a).eotSamples > 1) ?? config.attacks.find((a) => a.method === 'pgd');
   const vs = (attack: string | undefined, agent: string, baseline: string) => (attack ? comparisons.filter((r) => r.attack === attack && r.agent === agent && r.baseline === baseline) : []);
   const listing = (rows: RlComparisonRow[]) => rows.map((r) => `eps ${r.eps}: ${diffText(r)}`).join('; ');
   const verdict = (rows: RlComparisonRow[]) => ({ better: rows.filter((r) => r.low > 0), worse: rows.filter((r) => r.high < 0) });
@@ -192,10 +184,11 @@ export function rlConclusions(config: RlEvaluateConfig, cells: RlCell[], compari
   if (adaptive) {
     const rows = vs(adaptive.name, sap, dense);
     const v = verdict(rows);
+    const adaptiveSteps = (resolvedRlAttack(adaptive) as ResolvedPgdOptions).steps;
     const last = epsGrid[epsGrid.length - 1];
     const atLast = config.agents.map((a) => ({ a: a.name, c: rlCellFor(config, cells, a.name, adaptive.name, last) })).filter((x) => x.c);
     out.push(
-      `**Under the adaptive attack** (${adaptive.name}: PGD-${adaptive.steps ?? 10} with ${adaptive.eotSamples ?? 1}-sample EOT against the stochastic agents). ${sap} − ${dense}: ${listing(rows)}. ` +
+      `**Under the adaptive attack** (${adaptive.name}: PGD-${adaptiveSteps} with ${resolvedRlAttack(adaptive).eotSamples}-sample EOT against the stochastic agents). ${sap} − ${dense}: ${listing(rows)}. ` +
         (v.better.length ? `SAP still keeps more reward at eps ${v.better.map((r) => r.eps).join(', ')}.` : `The gain does not survive: no eps where SAP keeps significantly more reward, as Athalye et al. (2018) found for SAP on CIFAR-10.`) +
         ` At eps ${last}: ${atLast.map((x) => `${x.a} ${f2(x.c!.meanReturn)}`).join(', ')} (−1 = every ball missed).`,
     );
@@ -233,7 +226,7 @@ const worst = (statuses: CheckStatus[]): CheckStatus => (statuses.includes('fail
 export function rlChecks(config: RlEvaluateConfig, cells: RlCell[]): CheckResult[] {
   const epsGrid = config.eps.filter((e) => e > 0);
   const paper = config.attacks.find((a) => a.method === 'fgsm' && (a.eotSamples ?? 1) > 1);
-  const adaptive = config.attacks.find((a) => a.method === 'pgd' && (a.eotSamples ?? 1) > 1) ?? config.attacks.find((a) => a.method === 'pgd');
+  const adaptive = config.attacks.find((a) => a.method === 'pgd' && resolvedRlAttack(a).eotSamples > 1) ?? config.attacks.find((a) => a.method === 'pgd');
   const out: CheckResult[] = [];
   const mono: CheckEvidence[] = [];
   for (const a of config.agents) {
@@ -302,7 +295,12 @@ function flipTable(config: RlEvaluateConfig, cells: RlCell[]): string {
 
 function protocolText(config: RlEvaluateConfig, run: Record<string, unknown>): string {
   const agents = config.agents.map((a) => (a.kind === 'dense' ? `${a.name} (the shipped DQN Q-network, greedy)` : `${a.name} (${a.kind === 'sap' ? 'SAP' : 'uniform random pruning'} after every ReLU, r/N = ${a.sampleFraction}, greedy on the Q-values averaged over k = ${config.samples} passes)`));
-  const attacksText = config.attacks.map((a) => `${a.name} (${a.method === 'fgsm' ? 'FGSM' : `PGD-${a.steps ?? 10}, step ${a.relStepsize ?? 'default'}·eps, random start`}${a.eotSamples && a.eotSamples > 1 ? `, ${a.eotSamples}-sample EOT gradient against stochastic agents` : ''}${a.only ? `; only ${a.only.join(', ')}` : ''})`);
+  const attacksText = config.attacks.map((a) => {
+    // The options the attack runs with (the attack's own defaults for keys the protocol leaves out).
+    const o = resolvedRlAttack(a);
+    const pgd = 'steps' in o ? `PGD-${o.steps}, step ${+o.relStepsize.toFixed(4)}·eps${o.randomStart ? ', random start' : ''}${o.restarts > 1 ? `, ${o.restarts} restarts` : ''}` : '';
+    return `${a.name} (${a.method === 'fgsm' ? 'FGSM' : pgd}${o.eotSamples > 1 ? `, ${o.eotSamples}-sample EOT gradient against stochastic agents` : ''}${a.only ? `; only ${a.only.join(', ')}` : ''})`;
+  });
   return [
     `- Game: Catch (bsuite's 10×5 board; an episode is 9 steps, return +1 if the ball is caught, −1 if missed). Agent: \`${config.model}\`.`,
     `- ${config.episodes} episodes per cell, the same episode seeds in every cell (paired comparisons).`,

@@ -76,3 +76,13 @@ describe.each(all)('%s rejects bad arguments', (name, run) => {
     bad.dispose();
   });
 });
+
+describe('checkEpsList', () => {
+  it('takes a non-empty list of eps on the [0, 1] scale; positive leaves out 0', async () => {
+    const { checkEpsList } = await import('../../lib/attacks/validate');
+    expect(checkEpsList([0, 0.1, 1], 'eps')).toEqual([0, 0.1, 1]);
+    expect(checkEpsList([0.5], 'attacks[0].eps', { positive: true })).toEqual([0.5]);
+    for (const bad of [[], [-0.1], [1.5], [NaN], ['0.1'], 0.1, null]) expect(() => checkEpsList(bad, 'eps'), JSON.stringify(bad)).toThrow(/^eps must be a non-empty list of numbers in \[0, 1\], got /);
+    expect(() => checkEpsList([0], 'attacks[0].eps', { positive: true })).toThrow(/^attacks\[0\]\.eps must be a non-empty list of numbers in \(0, 1\]/);
+  });
+});

@@ -18,6 +18,6 @@ describe('saplab CLI', () => {
   });
 
   it('lists the commands in a fixed order', () => {
-    expect(Object.keys(COMMANDS)).toEqual(['info', 'train', 'reproduce', 'notebooks', 'evaluate', 'bench', 'rl']);
+    expect(Object.keys(COMMANDS)).toEqual(['info', 'train', 'reproduce', 'merge', 'notebooks', 'evaluate', 'bench', 'rl']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, parseCsvRecords, typeCsvField } from '../../lib/report/csv';
+import { csvField, parseCsv, parseCsvRecords, toCsv, typeCsvField } from '../../lib/report/csv';
 
 describe('CSV reader', () => {
   it('reads RFC 4180 quoting: commas, doubled quotes and newlines inside quotes; CRLF and LF', () => {
@@ -20,5 +20,32 @@ describe('CSV reader', () => {
     ]);
     expect(parseCsv('')).toEqual([]);
     expect(() => parseCsv('a,b\n1\n')).toThrow(/record 1 has 1 fields, the header 2/);
+  });
+});
+
+describe('CSV writer', () => {
+  it('writes RFC 4180 fields that the reader reads back, numbers as printed or rounded', () => {
+    expect(csvField(null)).toBe('');
+    expect(csvField(undefined)).toBe('');
+    expect(csvField(true)).toBe('true');
+    expect(csvField(0.1 + 0.2)).toBe('0.30000000000000004');
+    expect(csvField(0.1 + 0.2, { decimals: 6 })).toBe('0.3');
+    expect(csvField(NaN, { decimals: 6 })).toBe('NaN');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField(' pad')).toBe('" pad"');
+    expect(csvField('')).toBe('""');
+    const rows = [
+      { name: 'SAP-100, r/N=1', eps: 0.1, n: 3, ok: false, note: null },
+      { name: 'line\nbreak', eps: 1 / 3, n: 4, ok: true, note: 'x' },
+    ];
+    const text = toCsv(['name', 'eps', 'n', 'ok', 'note'], rows, { decimals: 4 });
+    expect(text).toBe('name,eps,n,ok,note\n"SAP-100, r/N=1",0.1,3,false,\n"line\nbreak",0.3333,4,true,x\n');
+    expect(parseCsv(text)).toEqual([
+      { name: 'SAP-100, r/N=1', eps: 0.1, n: 3, ok: false, note: null },
+      { name: 'line\nbreak', eps: 0.3333, n: 4, ok: true, note: 'x' },
+    ]);
+    expect(toCsv(['a'], [])).toBe('a\n');
+    expect(toCsv([], [])).toBe('');
   });
 });

@@ -48,6 +48,13 @@ describe('computeCell', () => {
     expect(typeof buildAttack(config.attacks[0], true)).toBe('function');
   });
 
+  it("buildAttack passes the spec's options to the attack as given (APGD keeps its margin loss)", () => {
+    expect(buildAttack({ name: 'A', method: 'apgd', loss: 'margin', steps: 5 }, false).label).toBe('apgd(loss=margin, steps=5)');
+    expect(buildAttack({ name: 'A', method: 'apgd', loss: 'margin', eotSamples: 4 }, true).label).toBe('apgd(loss=margin, eot=4)');
+    // EOT only against a stochastic model; one pass per score of a deterministic one.
+    expect(buildAttack({ name: 'P', method: 'pgd', eotSamples: 4, bpda: true, only: ['x'] }, false).label).toBe('pgd');
+    expect(buildAttack({ name: 'S', method: 'square', queries: 9, predictSamples: 3 }, false).label).toBe('square(queries=9, samples=1)');
+  });
   it('an autoattack cell: accuracy is the suite per-image worst case, the same for any batch size; attribution and gradient stats recorded', async () => {
     const suite = { name: 'AutoAttack', method: 'autoattack', version: 'rand', steps: 3, eotSamples: 2 } as const;
     const c = { ...config, attacks: [suite] };

@@ -42,3 +42,18 @@ describe('cellCost', () => {
     expect(cellCost(c, dense, standard)).toBe(c.n * (1 + (apgd(1) + 1) + (9 * (apgd(1) + 1) + 1) + (5000 + 1)));
   });
 });
+
+describe('cellCost with left-out keys', () => {
+  it("uses the attacks' own defaults (pgd 40 steps, apgd 100, square 5000 queries and 10 passes on a stochastic model)", () => {
+    const c = { ...presetConfig('quick'), n: 1, predictSamples: 4 };
+    const dense = c.defenses.find((d) => d.kind === 'dense')!;
+    const sap = c.defenses.find((d) => d.kind === 'sap')!;
+    expect(cellCost(c, dense, { name: 'P', method: 'pgd' })).toBe(3 * 40 + 1);
+    expect(cellCost(c, sap, { name: 'P', method: 'pgd', eotSamples: 2, restarts: 3 })).toBe(3 * 2 * 40 * 3 + 4);
+    expect(cellCost(c, dense, { name: 'A', method: 'apgd', restarts: 2 })).toBe(3 * 100 * 2 + 1);
+    expect(cellCost(c, dense, { name: 'S', method: 'square' })).toBe(5000 + 1);
+    expect(cellCost(c, sap, { name: 'S', method: 'square' })).toBe(5000 * 10 + 4);
+    expect(cellCost(c, sap, { name: 'S', method: 'square', queries: 100, predictSamples: 2 })).toBe(100 * 2 + 4);
+    expect(cellCost(c, sap, { name: 'F', method: 'fgsm', eotSamples: 8 })).toBe(3 * 8 + 4);
+  });
+});

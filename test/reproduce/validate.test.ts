@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig, presetConfig } from '../../lib/reproduce/presets';
 import { ConfigError } from '../../lib/reproduce/spec';
 import { validateConfig } from '../../lib/reproduce/validate';
+import { resolvePgdOptions } from '../../lib/attacks/pgd';
+import { resolveApgdOptions } from '../../lib/attacks/apgd';
+import { resolveSquareOptions } from '../../lib/attacks/square';
 
 describe('validateConfig', () => {
   it('a hand-written protocol may leave out the model and data keys: they take their defaults', () => {
@@ -47,5 +50,42 @@ describe('validateConfig', () => {
     expect(() => buildConfig('quick', { attacks: [{ name: 'p', method: 'pgd', version: 'rand' }] })).toThrow(/version is only used with method autoattack/);
     expect(() => buildConfig('quick', { attacks: [{ ...aa, transferFrom: 'dense' }] })).toThrow(/no transferFrom or bpda/);
     expect(() => buildConfig('quick', { attacks: [{ ...aa, budgetOf: 'nope' }] })).toThrow(/budgetOf names an unknown attack "nope"/);
+  });
+});
+
+describe('attack entries: the attack declares its options', () => {
+  const attack = (a: Record<string, unknown>) => () => buildConfig('quick', { attacks: [{ name: 'A', ...a } as never] });
+
+  it("a key the attack does not take, a wrong loss, a bad value: ConfigError with the attack's own message", () => {
+    expect(attack({ method: 'pgd', queries: 10 })).toThrow(/unknown key "queries" in attacks\[0\] \(pgd takes steps, relStepsize, randomStart, restarts, loss, eotSamples; every attack: name, method, bpda, only, eps, transferFrom, variantOf, budgetOf\)/);
+    expect(attack({ method: 'fgsm', steps: 3 })).toThrow(/unknown key "steps" in attacks\[0\] \(fgsm takes/);
+    // The grid is untargeted and L-inf: those options are not the protocol's to set.
+    expect(attack({ method: 'pgd', norm: 'l2' })).toThrow(/unknown key "norm" in attacks\[0\]/);
+    expect(attack({ method: 'pgd', targeted: true })).toThrow(/unknown key "targeted"/);
+    for (const [a, own] of [
+      [{ method: 'square', loss: 'dlr' }, () => resolveSquareOptions({ loss: 'dlr' as never }, true)],
+      [{ method: 'pgd', steps: 0 }, () => resolvePgdOptions({ steps: 0 })],
+      [{ method: 'apgd', rho: 1.5 }, () => resolveApgdOptions({ rho: 1.5 })],
+      [{ method: 'pgd', relStepsize: 0 }, () => resolvePgdOptions({ relStepsize: 0 })],
+    ] as const) {
+      let message = '';
+      try {
+        own();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(attack(a)).toThrow(ConfigError);
+      expect(attack(a)).toThrow(`attacks[0] (A): ${message}`);
+    }
+  });
+
+  it('the options of every attack and the eps rules are checked once, by their owners', () => {
+    expect(buildConfig('quick', { attacks: [{ name: 'A', method: 'apgd', loss: 'margin', rho: 0.5 }] }).attacks[0]).toEqual({ name: 'A', method: 'apgd', loss: 'margin', rho: 0.5 });
+    expect(buildConfig('quick', { attacks: [{ name: 'S', method: 'square', pInit: 0.3 }] }).attacks[0].pInit).toBe(0.3);
+    expect(() => buildConfig('quick', { eps: [0, 1.5] })).toThrow(/^eps must be a non-empty list of numbers in \[0, 1\], got \[0,1.5\]$/);
+    expect(() => buildConfig('quick', { attacks: [{ name: 'A', method: 'pgd', eps: [0] }] })).toThrow(/attacks\[0\]\.eps must be a non-empty list of numbers in \(0, 1\]/);
+    expect(() => buildConfig('quick', { seed: 1.5 })).toThrow(/^seed must be an integer, got 1.5$/);
+    expect(() => buildConfig('quick', { defenses: [{ name: 'S', kind: 'sap', sampleFraction: 0 }] })).toThrow(/defenses\[0\]\.sampleFraction: sampleFraction must be a finite number > 0, got 0/);
   });
 });

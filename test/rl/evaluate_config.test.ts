@@ -17,3 +17,15 @@ describe('rl evaluate config', () => {
     expect(pairs).toEqual(['dense/clean', 'dense/FGSM', 'dense/PGD-EOT', 'SAP-100/clean', 'SAP-100/FGSM', 'SAP-100/FGSM-MC', 'SAP-100/PGD-EOT', 'random-100/clean', 'random-100/FGSM', 'random-100/FGSM-MC', 'random-100/PGD-EOT']);
   });
 });
+
+describe('rl attack entries', () => {
+  it("take the attack's own options and defaults; a bad one fails with the attack's message", async () => {
+    const { resolvedRlAttack } = await import('../../lib/rl/evaluate_config');
+    expect(resolvedRlAttack({ name: 'P', method: 'pgd' })).toMatchObject({ steps: 40, eotSamples: 1, randomStart: true });
+    expect(resolvedRlAttack({ name: 'P', method: 'pgd', steps: 5, relStepsize: 0.5 })).toMatchObject({ steps: 5, relStepsize: 0.5 });
+    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'fgsm', steps: 3 }] })).toThrow(/unknown key "steps" in attacks\[0\] \(fgsm takes/);
+    expect(() => buildRlConfig('quick', { attacks: [{ name: 'X', method: 'pgd', steps: 0 }] })).toThrow('attacks[0] (X): pgd: steps must be an integer >= 1, got 0');
+    expect(() => buildRlConfig('quick', { agents: [{ name: 'S', kind: 'sap', sampleFraction: -1 }] })).toThrow(/agents\[0\]\.sampleFraction: sampleFraction must be a finite number > 0, got -1/);
+    expect(() => buildRlConfig('quick', { seed: 0.5 })).toThrow(/^seed must be an integer, got 0.5$/);
+  });
+});

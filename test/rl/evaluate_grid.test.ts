@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { buildRlConfig, runRlEvaluate, rlComparisons, rlResultRows, type RlEvaluateConfig, type RlCell } from 'saplab';
+import { spawn } from 'child_process';
+import { buildRlConfig, runRlEvaluate, rlComparisons, rlGridPairs, rlResultRows, type RlEvaluateConfig, type RlCell } from 'saplab';
 
 function tiny(): RlEvaluateConfig {
   return buildRlConfig('quick', {
@@ -66,4 +67,30 @@ describe('rl evaluate grid', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 240_000);
 
+  const cliJs = path.resolve(__dirname, '../../dist/cli/main.js');
+  it.skipIf(!fs.existsSync(cliJs))('survives a killed run: after SIGKILL mid-grid the rerun keeps the finished cells and ends with the table of an uninterrupted run (needs npm run build)', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlkill-'));
+    const out = path.join(tmp, 'killed');
+    const child = spawn(process.execPath, [cliJs, 'rl', 'evaluate', '--quick', '--episodes', '30', '--samples', '3', '--eps', '0,0.3', '--out', out, '--no-figures'], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const cellsDir = path.join(out, 'cells');
+    const count = () => (fs.existsSync(cellsDir) ? fs.readdirSync(cellsDir).filter((f) => f.endsWith('.json')).length : 0);
+    const deadline = Date.now() + 120_000;
+    while (count() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await exited;
+    const kept = count();
+    const config = buildRlConfig('quick', { episodes: 30, samples: 3, eps: [0, 0.3] });
+    const total = rlGridPairs(config).length;
+    expect(kept).toBeGreaterThanOrEqual(3);
+    expect(kept).toBeLessThan(total); // killed before the end: no report
+    expect(fs.existsSync(path.join(out, 'results.csv'))).toBe(false);
+    const resumed = await runRlEvaluate({ config, preset: 'quick', outDir: out, ...quiet });
+    expect(resumed.status).toBe('complete');
+    expect(resumed.reused).toBe(kept);
+    const whole = await runRlEvaluate({ config, preset: 'quick', outDir: path.join(tmp, 'whole'), ...quiet });
+    const strip = (cells: RlCell[]) => rlResultRows(config, cells).map(({ seconds: _s, ...r }) => r);
+    expect(strip(resumed.cells)).toEqual(strip(whole.cells));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 300_000);
 });

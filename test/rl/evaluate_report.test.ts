@@ -20,6 +20,11 @@ describe('rl evaluate report', () => {
     const text = rlConclusions(conf, cells, rlComparisons(conf, cells)).join('\n');
     expect(text).toMatch(/Held: SAP keeps more reward at eps 0.2/);
     expect(text).toMatch(/The gain does not survive/);
+    // The adaptive attack is named with the steps it runs: the quick preset's 5, or PGD's own 40 when left out.
+    expect(text).toMatch(/PGD-EOT: PGD-5 with 2-sample EOT/);
+    const { steps: _s, ...noSteps } = conf.attacks.find((a) => a.name === 'PGD-EOT')!;
+    const defaults = { ...conf, attacks: conf.attacks.map((a) => (a.name === 'PGD-EOT' ? noSteps : a)) };
+    expect(rlConclusions(defaults, cells, rlComparisons(defaults, cells)).join('\n')).toMatch(/PGD-EOT: PGD-40 with 2-sample EOT/);
     // The figure: a panel per attack, the dense agent drawn in the FGSM-MC panel through its FGSM cells, returns on [-1, 1].
     const fig = returnVsEpsFigure(conf, cells);
     const y = fig.layout.yaxis as { range: number[]; tickformat?: string };

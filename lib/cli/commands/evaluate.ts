@@ -4,6 +4,7 @@ import { UsageError } from '../args';
 import { Command, announceBackend, backendFlag, command } from '../command';
 import type { Model } from '../../models/model';
 import { withSap } from '../../defenses/with_sap';
+import { checkSampleFraction } from '../../defenses/sap';
 import { predictProbs } from '../../defenses/predict';
 import { StochasticWorkers } from '../../parallel/stochastic_workers';
 import { accuracy } from '../../metrics/accuracy';
@@ -37,7 +38,11 @@ export const evaluateCommand: Command = command(
       throw new UsageError((e as Error).message);
     }
     const fractions = f.sap === undefined ? [] : String(f.sap).split(',').map((v) => Number(v.trim()));
-    if (fractions.some((v) => !(v > 0) || !Number.isFinite(v))) throw new UsageError(`--sap takes positive numbers, got ${JSON.stringify(f.sap)}`);
+    try {
+      fractions.forEach(checkSampleFraction);
+    } catch (e) {
+      throw new UsageError(`--sap takes positive numbers, got ${JSON.stringify(f.sap)} (${(e as Error).message})`);
+    }
     if (!(Number.isInteger(f.samples) && f.samples >= 1)) throw new UsageError('--samples must be a positive integer');
     if (f.n !== undefined && !(Number.isInteger(f.n) && f.n >= 1)) throw new UsageError('--n must be a positive integer');
     const mi = { ...MODEL_INPUT_DEFAULTS, ...modelInputOverrides(f) };

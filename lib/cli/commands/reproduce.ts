@@ -11,6 +11,7 @@ import { needsRelu, runReproduce } from '../../reproduce/run';
 import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../../reproduce/inputs';
 import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
 import { parseWorkers } from '../../parallel/worker_count';
+import { parseShard, shardRange, type Shard } from '../../reproduce/shard';
 
 function formatDuration(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
@@ -57,6 +58,7 @@ export const reproduceCommand: Command = command(
     config: { type: 'string', help: 'JSON file overriding protocol keys (see lib/reproduce/config.ts)' },
     'stop-after': { type: 'number', help: 'stop after computing this many cells (resume later)' },
     'no-figures': { type: 'boolean', help: 'skip figure export' },
+    shard: { type: 'string', help: 'i/k (0 <= i < k): compute only shard i of k of the images (split at batch boundaries), into its own --out; combine the k folders with saplab merge' },
     workers: { type: 'string', help: 'worker threads computing cells beside the main thread: a number (0: none) or auto (default: SAPLAB_WORKERS, else one per idle core beyond the one of the main thread, on wasm/cpu)' },
     ...MODEL_INPUT_FLAGS,
     backend: backendFlag,
@@ -97,24 +99,36 @@ export const reproduceCommand: Command = command(
       if (e instanceof ConfigError) throw new UsageError(`bad protocol: ${e.message}`);
       throw e;
     }
+    let shard: Shard | undefined;
+    try {
+      shard = f.shard === undefined ? undefined : parseShard(String(f.shard));
+      if (shard) shardRange(config, shard);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message);
+      throw e;
+    }
     await announceBackend(f.backend);
-    const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}`));
+    const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
     // Model and data are loaded and checked before anything is written (bad input: exit 2, no folder).
     const inputs = await loadEvaluationInputs(config, { needsRelu: needsRelu(config) });
-    const estimate = await estimateSeconds(config, inputs);
-    process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset} -> ${outDir}\n`);
+    const estimate = (await estimateSeconds(config, inputs)) * (shard ? (shardRange(config, shard).end - shardRange(config, shard).first) / Math.ceil(config.n / config.batchSize) : 1);
+    process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset}${shard ? ` (shard ${shard.index}/${shard.count}: images ${shardRange(config, shard).start}–${shardRange(config, shard).stop - 1})` : ''} -> ${outDir}\n`);
     process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
     // The suite's cells are costed as if every attack ran on every image for its whole budget.
     const bound = config.attacks.some((a) => a.method === 'autoattack') ? ', at most: the AutoAttack suite attacks only the images still robust and stops on each once broken' : '';
     process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound} (resumable: rerun with the same --out)\n`);
     let result;
     try {
-      result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs });
+      result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs, shard });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;
     }
     process.stdout.write(`${result.status}: ${result.computed} cells computed, ${result.reused} reused${result.workers ? ` (main thread + ${result.workers} worker threads)` : ''} -> ${outDir}\n`);
+    if (result.status === 'complete' && shard) {
+      process.stdout.write(`shard ${shard.index}/${shard.count} done; once every shard is, combine them: saplab merge --out <run folder> <the ${shard.count} shard folders>\n`);
+      return result.cells.some((c) => c.error) ? 1 : 0;
+    }
     if (result.status === 'complete') {
       process.stdout.write(fs.readFileSync(path.join(outDir, 'summary.md'), 'utf8').split('## Figures')[0]);
       return result.cells.some((c) => c.error) ? 1 : 0;

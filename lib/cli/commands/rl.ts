@@ -15,6 +15,7 @@ import { DEFAULT_DQN, DqnConfig, trainDqn } from '../../rl/dqn';
 import { episodeSeeds } from '../../rl/catch';
 import { meanReturnInterval, playCatch } from '../../rl/play';
 import { ConfigError } from '../../reproduce/config';
+import { checkEpsList } from '../../attacks/validate';
 import { buildRlConfig, RlEvaluateConfig, rlGridPairs } from '../../rl/evaluate_config';
 import { runRlEvaluate } from '../../rl/evaluate_grid';
 
@@ -91,7 +92,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
       if (f.eps !== undefined) {
         const list = String(f.eps).split(',').map((v) => v.trim());
         const nums = list.map(Number);
-        if (list.some((v) => v === '') || nums.some((v) => !Number.isFinite(v) || v < 0 || v > 1)) throw new UsageError(`--eps takes comma-separated numbers in [0, 1], got ${JSON.stringify(f.eps)}`);
+        try {
+          if (list.some((v) => v === '')) throw new Error('an empty entry');
+          checkEpsList(nums, '--eps');
+        } catch {
+          throw new UsageError(`--eps takes comma-separated numbers in [0, 1], got ${JSON.stringify(f.eps)}`);
+        }
         overrides.eps = nums;
       }
       if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');

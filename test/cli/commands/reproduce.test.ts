@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { runCli as run } from '../run_cli';
 
 describe('saplab reproduce', () => {
@@ -11,6 +14,31 @@ describe('saplab reproduce', () => {
     expect(both.err).toMatch(/exclude each other/);
   });
 
+  it("a bad attack option in a config exits with 2 before anything runs, with the attack's own message", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spec-'));
+    const out = path.join(tmp, 'out');
+    for (const [attack, message] of [
+      [{ name: 'P', method: 'pgd', queries: 10 }, /unknown key "queries" in attacks\[0\] \(pgd takes/],
+      [{ name: 'S', method: 'square', loss: 'dlr' }, /attacks\[0\] \(S\): square: unknown loss "dlr"; use one of 'margin', 'ce'/],
+      [{ name: 'P', method: 'pgd', eps: [2] }, /attacks\[0\]\.eps must be a non-empty list of numbers in \(0, 1\]/],
+    ] as const) {
+      fs.writeFileSync(path.join(tmp, 'c.json'), JSON.stringify({ attacks: [attack] }));
+      const r = await run(['reproduce', '--quick', '--config', path.join(tmp, 'c.json'), '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--shard must be i/k with no more shards than images; exit 2 before any work', async () => {
+    const bad = await run(['reproduce', '--quick', '--shard', '4/3']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--shard takes i\/k with 0 <= i < k, got "4\/3"/);
+    const many = await run(['reproduce', '--quick', '--shard', '0/65']);
+    expect(many.code).toBe(2);
+    expect(many.err).toMatch(/the protocol has 64 images; use at most 64 shards/);
+  });
   it('--preset autoattack-rand prints its estimated time (hours at 1000 images) before any work', async () => {
     const fs = await import('fs');
     const os = await import('os');
