@@ -85,19 +85,11 @@ export interface ApgdOptions extends GradientAttackOptions {
 /** The momentum of APGD (`alpha` in the paper). */
 export const APGD_MOMENTUM = 0.75;
 
-/** APGD's options after validation and defaults. */
-export interface ResolvedApgd {
+/** APGD's options after validation and defaults: the protocol's options plus `eps`, `bounds` and `seed`. */
+export interface ResolvedApgd extends ResolvedApgdOptions {
   eps: number;
-  norm: AttackNorm;
-  steps: number;
-  restarts: number;
-  rho: number;
-  loss: AttackLoss;
-  targeted: boolean;
-  eotSamples: number;
   bounds: [number, number];
   seed: number;
-  earlyStop: boolean;
 }
 
 /** Validates APGD's options and fills in the defaults. */

@@ -270,15 +270,10 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
   let done = 0;
   options.onProgress?.(0, total);
 
-  /** Whether the prediction rule classifies `rows` of `xs` correctly (reseeding the model first). */
-  const predict = async (xs: tf.Tensor4D, rows: number[], tag: string): Promise<boolean[]> => {
+  /** Whether the prediction rule classifies `rows` of `xs` (labels `yb`) correctly, reseeding the model first. */
+  const predict = (xs: tf.Tensor4D, yb: tf.Tensor1D, rows: number[], tag: string): Promise<boolean[]> => {
     model.reseed?.(deriveSeed(o.seed, 'autoattack', tag, ids[rows[0]]));
-    const yb = tf.tensor1d(rows.map((i) => labels[i]), 'int32');
-    try {
-      return await averagedCorrect(model, xs, yb, o.predictSamples);
-    } finally {
-      yb.dispose();
-    }
+    return averagedCorrect(model, xs, yb, o.predictSamples);
   };
   const batches = (rows: number[]): number[][] => {
     const out: number[][] = [];
@@ -295,7 +290,7 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
   for (const rows of batches(Array.from({ length: n }, (_, i) => i))) {
     const { xb, yb } = gatherRows(rows);
     try {
-      const ok = await predict(xb, rows, 'clean');
+      const ok = await predict(xb, yb, rows, 'clean');
       rows.forEach((i, j) => (cleanCorrect[i] = ok[j]));
     } finally {
       tf.dispose([xb, yb]);
@@ -322,7 +317,7 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
         const adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats);
         let ok: boolean[];
         try {
-          ok = await predict(adv, batch, `${name}-predict`);
+          ok = await predict(adv, yb, batch, `${name}-predict`);
           if (advBuffer) {
             const a = adv.dataSync();
             batch.forEach((i, j) => advBuffer.set(a.subarray(j * d, (j + 1) * d), i * d));

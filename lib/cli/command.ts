@@ -1,6 +1,7 @@
 /** What a `saplab` subcommand is, and the pieces the subcommands share (flag parsing, `--backend`). */
 import { FlagSpec, parseFlags, usageFor, UsageError } from './args';
 import { initBackend, parseBackendChoice } from '../backend';
+import { parseWorkers } from '../parallel/worker_count';
 
 /** A `saplab` subcommand: its one-line summary, its usage text, and its run (resolving to the exit code). */
 export interface Command {
@@ -40,6 +41,15 @@ export function checkBackendFlag(flags: Record<string, unknown>): void {
   if (flags.backend === undefined) return;
   try {
     parseBackendChoice(String(flags.backend), '--backend');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The `--workers` flag (a number or `auto`; undefined when left out); a bad value is a usage error (exit 2). */
+export function workersFlag(value: unknown): number | 'auto' | undefined {
+  try {
+    return parseWorkers(value as string | undefined, '--workers');
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -14,6 +14,7 @@ import { wilsonInterval, type AccuracyResult } from '../metrics/accuracy';
 import type { CalibrationResult } from '../metrics/calibration';
 import { writeFileAtomic } from '../data/download';
 import { parseCsv, toCsv } from './csv';
+import type { BarCell } from './defense_bars';
 
 /** A value of an extra column. */
 export type ResultValue = string | number | boolean | null;
@@ -315,14 +316,8 @@ export async function readResults(target: string): Promise<ResultRow[]> {
 }
 
 /** The part of a grid cell `robustCells` reads and rewrites (a `CellResult` of `runReproduce`). */
-export interface ScoredCell {
-  defense: string;
-  attack: string;
-  eps: number;
+export interface ScoredCell extends BarCell {
   n: number;
-  accuracy: number;
-  accuracyLow: number;
-  accuracyHigh: number;
   /** Per-example correctness as a string of 0/1. */
   correct: string;
 }

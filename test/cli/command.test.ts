@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { command } from '../../lib/cli/command';
+import { command, workersFlag } from '../../lib/cli/command';
 import { UsageError } from '../../lib/cli/args';
 
 describe('command', () => {
@@ -27,5 +27,15 @@ describe('command', () => {
     await expect(cmd.run(['extra'])).rejects.toThrow(new UsageError('unexpected argument "extra"'));
     await expect(cmd.run(['--m', '1'])).rejects.toThrow(/unknown flag --m/);
     expect(seen.length).toBe(before);
+  });
+});
+
+describe('workersFlag', () => {
+  it('reads a count or auto, leaves an absent flag undefined, and makes a bad value a usage error', () => {
+    expect(workersFlag(undefined)).toBeUndefined();
+    expect(workersFlag('auto')).toBe('auto');
+    expect(workersFlag('2')).toBe(2);
+    expect(workersFlag('0')).toBe(0);
+    for (const bad of ['-1', 'x', '1.5']) expect(() => workersFlag(bad)).toThrow(UsageError);
   });
 });

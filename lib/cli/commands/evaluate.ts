@@ -1,7 +1,7 @@
 /** `saplab evaluate`: clean accuracy and calibration of a model, dense and with SAP or random pruning. */
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../args';
-import { Command, announceBackend, backendFlag, command } from '../command';
+import { Command, announceBackend, backendFlag, command, workersFlag } from '../command';
 import type { Model } from '../../models/model';
 import { withSap } from '../../defenses/with_sap';
 import { checkSampleFraction } from '../../defenses/sap';
@@ -14,7 +14,6 @@ import { DEFAULT_SEED } from '../../seed';
 import { ConfigError, MODEL_INPUT_DEFAULTS, validateModelInput } from '../../reproduce/config';
 import { describeConventions, loadEvaluationInputs } from '../../reproduce/inputs';
 import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
-import { parseWorkers } from '../../parallel/worker_count';
 
 /** The `evaluate` command. */
 export const evaluateCommand: Command = command(
@@ -31,12 +30,7 @@ export const evaluateCommand: Command = command(
     backend: backendFlag,
   },
   async (f) => {
-    let workers: number | 'auto' | undefined;
-    try {
-      workers = parseWorkers(f.workers, '--workers');
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const workers = workersFlag(f.workers);
     const fractions = f.sap === undefined ? [] : String(f.sap).split(',').map((v) => Number(v.trim()));
     try {
       fractions.forEach(checkSampleFraction);

@@ -3,14 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../args';
-import { Command, announceBackend, backendFlag, command } from '../command';
+import { Command, announceBackend, backendFlag, command, workersFlag } from '../command';
 import type { Model } from '../../models/model';
 import { withSap } from '../../defenses/with_sap';
 import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../../reproduce/config';
 import { needsRelu, runReproduce } from '../../reproduce/run';
 import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../../reproduce/inputs';
 import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
-import { parseWorkers } from '../../parallel/worker_count';
 import { parseShard, shardRange, type Shard } from '../../reproduce/shard';
 
 function formatDuration(s: number): string {
@@ -64,12 +63,7 @@ export const reproduceCommand: Command = command(
     backend: backendFlag,
   },
   async (f) => {
-    let workers: number | 'auto' | undefined;
-    try {
-      workers = parseWorkers(f.workers, '--workers');
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const workers = workersFlag(f.workers);
     if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1) throw new UsageError('--quick, --full and --preset exclude each other');
     const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : f.preset ?? 'default';
     if (!PRESETS[preset]) throw new UsageError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
