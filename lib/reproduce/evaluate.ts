@@ -7,7 +7,7 @@
  * the numbers of one thread.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo } from '../backend';
+import { backendInfo, BackendChoice } from '../backend';
 import { predictBatchRange } from '../defenses/predict';
 import { withSap } from '../defenses/with_sap';
 import type { Model } from '../models/model';
@@ -61,7 +61,7 @@ export function loadJobInputs(job: EvaluateJob): Promise<EvaluationInputs> {
 export interface EvaluateWorkerData {
   job: EvaluateJob;
   /** The main thread's backend choice. */
-  backend: string;
+  backend: BackendChoice | 'auto';
 }
 
 /** A worker task: batches `[first, end)` of model `model` (index in `evaluationModels`). */

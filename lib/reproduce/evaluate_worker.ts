@@ -12,7 +12,7 @@ async function start(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('evaluate_worker must run in a worker thread');
   const { job, backend } = workerData as EvaluateWorkerData;
-  await initBackend({ backend: backend as never });
+  await initBackend({ backend });
   const inputs = await loadJobInputs(job);
   const models = evaluationModels(inputs, job);
   port.on('message', (msg: { id: number; task: EvaluateTask }) => {
