@@ -20,9 +20,12 @@ describe('cellCost', () => {
     expect(cellCost(c, dense)).toBe(c.n);
     expect(cellCost(c, sap)).toBe(c.n * c.predictSamples);
     expect(cellCost(c, dense, attack('FGSM'))).toBe(c.n * (3 + 1));
-    // PGD-EOT on SAP-100: 3 passes a gradient × EOT × steps, plus the averaged prediction.
-    const pgdEot = attack('PGD-EOT');
-    expect(cellCost(c, sap, pgdEot)).toBe(c.n * (3 * pgdEot.eotSamples! * pgdEot.steps! + c.predictSamples));
+    // FGSM-MC on SAP-100: 3 passes a gradient × EOT samples (one step), plus the averaged prediction.
+    const mc = attack('FGSM-MC');
+    expect(cellCost(c, sap, mc)).toBe(c.n * (3 * mc.eotSamples! + c.predictSamples));
+    // PGD-EOT at eps 0.5 on SAP-100: × steps.
+    const large = attack('PGD-EOT-large-eps');
+    expect(cellCost(c, sap, large)).toBe(c.n * (3 * large.eotSamples! * large.steps! + c.predictSamples));
     let sum = 0;
     for (const { defense, attack: a } of gridPairs(c)) sum += (a ? attackEps(c, a).length : 1) * cellCost(c, defense, a);
     expect(gridCost(c)).toBe(sum);
