@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { fashionCnn, BatchWorkers, sliceSizes } from 'saplab';
+import { fashionCnn, BatchWorkers } from 'saplab';
+import { sliceSizes } from '../../lib/parallel/batch_workers';
 import { useWasm, liveCounts } from '../backend/backend_compare';
 import { compileBatchWorker } from './worker_script';
 
