@@ -43,12 +43,12 @@ export { ADVERSARIAL_METHODS, pgdAccuracy, trainAdversarial, type AdversarialMet
 
 // defenses/: SAP, the paper's stochastic baselines, randomized smoothing, and the averaged softmax
 export { drawCount, keepProbability, type SamplerOptions, type SapMode } from './defenses/sampler';
-export { randomPrune, sap, sapKeepProbabilities, type SapOptions } from './defenses/sap';
+export { randomPrune, sap, sapKeepProbabilities, type SapGradient, type SapOptions, type SapSampler } from './defenses/sap';
 export { SapLayer, sapLayer, type SapLayerArgs } from './defenses/sap_layer';
 export { withSap, type SapModel, type WithSapOptions } from './defenses/with_sap';
 export { predictProbs, type PredictProbsOptions } from './defenses/predict';
 export { ActivationNoiseLayer, withActivationNoise, withDropout, type ActivationNoiseKind, type ActivationNoiseLayerArgs, type ActivationNoiseModel, type WithActivationNoiseOptions, type WithDropoutOptions } from './defenses/activation_noise';
-export { withStochasticWeightPruning, withWeightNoise, withWeightPruning, type StochasticWeightPruningOptions, type WeightDefenseModel, type WeightNoiseOptions, type WeightPruningOptions } from './defenses/weight_perturbation';
+export { withStochasticWeightPruning, withWeightNoise, withWeightPruning, type StochasticWeightPruningOptions, type WeightDefenseModel, type WeightGradient, type WeightNoiseOptions, type WeightPruningOptions } from './defenses/weight_perturbation';
 export { calibrateStrength, heldOutAccuracy, type CalibrateOptions, type CalibrateResult } from './defenses/calibrate';
 export { BASELINE_KINDS, BASELINE_PARAMETERS, calibrateBaseline, isBaselineKind, makeBaseline, type BaselineKind, type BaselineOptions, type CalibrateBaselineOptions } from './defenses/baselines';
 export { sampleCounts, withGaussianSmoothing, type GaussianSmoothingOptions, type SampleCountsOptions, type SmoothedModel } from './defenses/smoothing';
@@ -60,17 +60,18 @@ export { ATTACK_LOSSES, ATTACK_NORMS, type Attack, type AttackLoss, type AttackN
 export { DEFAULT_BOUNDS } from './attacks/validate';
 export { lossGradient, type GradientOptions, type LossGradient } from './attacks/gradient';
 export { eotGradientVariance, type EotGradientVarianceOptions, type EotGradientVarianceResult } from './attacks/gradient_variance';
-export { pgd, pgdWithStats, type AttackResult, type PgdOptions } from './attacks/pgd';
-export { fgsm, fgsmWithStats, type FgsmOptions } from './attacks/fgsm';
-export { apgd, apgdWithStats, type ApgdOptions } from './attacks/apgd';
+export { pgd, pgdWithStats, type AttackResult, type PgdOptions, type ResolvedPgdOptions } from './attacks/pgd';
+export { fgsm, fgsmWithStats, type FgsmOptions, type ResolvedFgsmOptions } from './attacks/fgsm';
+export { apgd, apgdWithStats, type ApgdOptions, type ResolvedApgdOptions } from './attacks/apgd';
 export { apgdTargeted, apgdTargetedWithStats, type ApgdTargetedOptions } from './attacks/apgd_targeted';
-export { square, squareWithStats, type SquareOptions, type SquareStats } from './attacks/square';
+export { square, squareWithStats, type ResolvedSquareOptions, type SquareOptions, type SquareStats } from './attacks/square';
 export { AUTOATTACK_VERSIONS, SUITE_ATTACKS, autoAttack, type AutoAttackOptions, type AutoAttackResult, type AutoAttackVersion, type SuiteAttackName, type SuiteAttackRow } from './attacks/suite';
 export { smoothAdv, type SmoothAdvOptions } from './attacks/smooth_adv';
 export { robustAccuracy, type RobustAccuracyOptions, type RobustAccuracyResult } from './attacks/robust_accuracy';
 export { ATTACK_NAMES, attacks, makeAttack, type AttackName, type AttackOptionsByName, type Fixed } from './attacks/factory';
 
 // metrics/: accuracy with its interval, calibration, paired comparisons, exact binomial statistics
+export type { LabelsInput, ProbsInput } from './metrics/inputs';
 export { accuracy, wilsonInterval, type AccuracyOptions, type AccuracyResult, type CorrectInput, type WilsonInterval } from './metrics/accuracy';
 export { calibration, type CalibrationBin, type CalibrationOptions, type CalibrationResult } from './metrics/calibration';
 export { mcnemarExact, pairedMeanDifference, pairedProportionDifference, sampleSizeForPairedDifference, type McNemarResult, type PairedDifference, type PairedFlags, type PairedIntervalOptions, type PairedMeanDifference, type PairedMeanOptions, type PairedSampleSizeOptions } from './metrics/paired';
@@ -82,8 +83,8 @@ export { PRESETS, buildConfig, checkAttacks, presetConfig, type PresetEntry } fr
 export { validateConfig } from './reproduce/validate';
 export { attackEps, gridCost, gridPairs } from './reproduce/grid';
 export { loadEvaluationInputs, describeConventions, type EvaluationInputs } from './reproduce/inputs';
-export { runReproduce, readCell, type ReproduceOptions, type ReproduceResult } from './reproduce/run';
-export type { CellResult } from './reproduce/cell';
+export { runReproduce, type ReproduceOptions, type ReproduceResult } from './reproduce/run';
+export type { CellResult, SuiteCellRow } from './reproduce/cell';
 export { parseShard, shardRange, type Shard } from './reproduce/shard';
 export { checkShards, mergeShards, type MergeOptions } from './reproduce/merge';
 export { cellCalibration } from './reproduce/cell_calibration';
@@ -91,6 +92,7 @@ export { comparisonRows, describeComparison, type ComparisonRow } from './reprod
 export { checksMarkdown, runChecks, type CheckEvidence, type CheckOptions, type CheckResult, type CheckStatus } from './reproduce/checks';
 
 // report/: results tables, Plotly figures, export to HTML, SVG, PNG and PDF, display in notebooks
+export type { ArrayInput, LabelsLike, ShapedArray } from './report/arrays';
 export type { PlotlyAnnotation, PlotlyAxis, PlotlyFigure, PlotlyLayout, PlotlyTrace } from './report/figure';
 export { DEFENSE_COLORS, OKABE_ITO, THEME, type ColorScale, type Theme } from './report/theme';
 export { RESULT_COLUMNS, makeResultRow, readResults, resultsTable, resultsToCsv, resultsToJson, robustCells, writeResults, type ResultRow, type ResultRowFields, type ResultValue, type ScoredCell, type WriteResultsOptions, type WrittenResults } from './report/table';
@@ -106,7 +108,7 @@ export { catchFramesFigure, type CatchEpisodeRow, type CatchFramesOptions } from
 export { figureDocument, figureHtml, type FigureDocumentOptions, type FigureHtmlOptions } from './report/html';
 export { ChromiumNotFoundError, chromiumAvailable, closeBrowser, renderFigure, type RenderOptions } from './report/browser';
 export { EXPORT_FORMATS, PAPER_WIDTHS, exportFigure, exportPaperFigure, paperFigure, pdfInfo, type ExportFormat, type ExportOptions, type PaperFigureOptions, type PaperSize, type PdfInfo } from './report/export';
-export { show, showTable, type ShowOptions, type ShowResult, type ShowTableOptions, type TableOptions, type TableValue } from './report/show';
+export { show, showTable, type DisplaySink, type MimeBundle, type ShowOptions, type ShowResult, type ShowTableOptions, type TableOptions, type TableValue } from './report/show';
 
 // rl/: the Catch game, DQN, SAP and attacks on the agent's observations, and the `rl evaluate` grid
 export { CATCH_ACTIONS, CATCH_NUM_ACTIONS, Catch, episodeSeeds, type CatchOptions, type CatchState, type CatchStep } from './rl/catch';

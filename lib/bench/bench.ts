@@ -27,7 +27,7 @@ import { measureThroughput, ThroughputOptions, ThroughputReport } from './throug
 import { measureSapPredictSplit, SapPredictSplitOptions, SapPredictSplitReport } from './sap_predict_split';
 
 /** Options of `runBench`. */
-export interface BenchOptions {
+interface BenchOptions {
   /** Batch size. Default 128. */
   batch?: number;
   /** Timed runs per workload (the median is reported). Default 7. */
@@ -61,7 +61,7 @@ export interface BenchOptions {
 }
 
 /** One workload of the benchmark table. */
-export interface BenchRow extends Timing {
+interface BenchRow extends Timing {
   /** Workload name (`WORKLOADS` key), with ` [stock]` for the stock-kernel variant. */
   name: string;
   description: string;

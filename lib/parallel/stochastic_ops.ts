@@ -33,7 +33,7 @@ export function streamStates(layers: SapLayer[]): StreamStates {
 }
 
 /** Sets every layer's stream to `states` (by name), skips `passes` calls and sets `rowOffset`. */
-export function positionStreams(layers: SapLayer[], states: StreamStates, passes: number, rowOffset: number): void {
+function positionStreams(layers: SapLayer[], states: StreamStates, passes: number, rowOffset: number): void {
   for (const l of layers) {
     const s = states[l.name];
     if (!s) throw new Error(`no stream state for SAP layer ${l.name}`);
