@@ -46,7 +46,7 @@ export { drawCount, keepProbability, type SamplerOptions, type SapMode } from '.
 export { randomPrune, sap, sapKeepProbabilities, type SapGradient, type SapOptions, type SapSampler } from './defenses/sap';
 export { SapLayer, sapLayer, type SapLayerArgs } from './defenses/sap_layer';
 export { withSap, type SapModel, type WithSapOptions } from './defenses/with_sap';
-export { predictProbs, type PredictProbsOptions } from './defenses/predict';
+export { predictBatchRange, predictProbs, type PredictBatchRangeOptions, type PredictProbsOptions } from './defenses/predict';
 export { ActivationNoiseLayer, withActivationNoise, withDropout, type ActivationNoiseKind, type ActivationNoiseLayerArgs, type ActivationNoiseModel, type WithActivationNoiseOptions, type WithDropoutOptions } from './defenses/activation_noise';
 export { withStochasticWeightPruning, withWeightNoise, withWeightPruning, type StochasticWeightPruningOptions, type WeightDefenseModel, type WeightGradient, type WeightNoiseOptions, type WeightPruningOptions } from './defenses/weight_perturbation';
 export { calibrateStrength, heldOutAccuracy, type CalibrateOptions, type CalibrateResult } from './defenses/calibrate';
@@ -84,6 +84,7 @@ export { validateConfig } from './reproduce/validate';
 export { attackEps, gridCost, gridPairs } from './reproduce/grid';
 export { loadEvaluationInputs, describeConventions, type EvaluationInputs } from './reproduce/inputs';
 export { runReproduce, type ReproduceOptions, type ReproduceResult } from './reproduce/run';
+export { evaluateProbs, evaluationModels, loadJobInputs, startEvaluateWorkers, type EvaluateJob, type EvaluatedModel, type EvaluatePool, type EvaluateWorkersOptions } from './reproduce/evaluate';
 export type { CellResult, SuiteCellRow } from './reproduce/cell';
 export { parseShard, shardRange, type Shard } from './reproduce/shard';
 export { checkShards, mergeShards, type MergeOptions } from './reproduce/merge';
@@ -133,9 +134,7 @@ export { defaultEta, multiplicativeWeights, multiplicativeWeightsBound, type Mul
 export { matchingPennies, rockPaperScissors, saddlePointGame } from './game/examples';
 export { attackerDefenderGame, attackerDefenderValue, type AttackerDefenderOptions } from './game/attacker_defender';
 
-// parallel/: SAP's passes and EOT samples split over worker threads with the numbers of one thread
-export { BatchWorkers, type BatchWorkersOptions } from './parallel/batch_workers';
-export { StochasticWorkers, lossGradientParallel, predictProbsParallel, type LossGradientParallelOptions, type PredictProbsParallelOptions, type StochasticWorkersOptions } from './parallel/stochastic_workers';
+// parallel/: how many worker threads to start (the pool itself is internal; runs take `workers`)
 export { workerCount, type WorkerCountOptions } from './parallel/worker_count';
 
 // util/: progress display for long work

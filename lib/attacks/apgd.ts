@@ -80,6 +80,14 @@ export interface ApgdOptions extends GradientAttackOptions {
    * probability after the first break).
    */
   earlyStop?: boolean;
+  /**
+   * With `earlyStop`: how deep a break must be before the image stops. An image stops once its
+   * kept iterate is broken and the averaged probability of its true class is at most `stopAt`
+   * (targeted: the target's is at least `1 − stopAt`). An image that is only just broken under
+   * its iterate's EOT draws is often classified correctly again by a fresh `K`-pass prediction;
+   * attacking it further drives it deeper. In `(0, 1]`. Default 1 (stop as soon as broken).
+   */
+  stopAt?: number;
 }
 
 /** The momentum of APGD (`alpha` in the paper). */
@@ -109,10 +117,11 @@ export interface ResolvedApgdOptions {
   targeted: boolean;
   eotSamples: number;
   earlyStop: boolean;
+  stopAt: number;
 }
 
 /** The keys of `ResolvedApgdOptions`: the options a protocol may fix for APGD. */
-export const APGD_OPTION_KEYS: readonly (keyof ResolvedApgdOptions)[] = ['norm', 'steps', 'restarts', 'rho', 'loss', 'targeted', 'eotSamples', 'earlyStop'];
+export const APGD_OPTION_KEYS: readonly (keyof ResolvedApgdOptions)[] = ['norm', 'steps', 'restarts', 'rho', 'loss', 'targeted', 'eotSamples', 'earlyStop', 'stopAt'];
 
 /**
  * APGD's defaults and checks, declared once: `apgd` runs on them, and configs and cost models
@@ -127,6 +136,8 @@ export function resolveApgdOptions(options: Omit<ApgdOptions, 'eps'> | Partial<A
     throw new Error(`${where}: the targeted DLR loss needs the true labels: pass trueLabels (or use apgdTargeted)`);
   }
   if (!targeted && options.trueLabels !== undefined) throw new Error(`${where}: trueLabels is only used with targeted: true and loss 'dlr'`);
+  const stopAt = options.stopAt ?? 1;
+  if (typeof stopAt !== 'number' || !(stopAt > 0 && stopAt <= 1)) throw new Error(`${where}: stopAt must be in (0, 1], got ${String(options.stopAt)}`);
   return {
     norm: checkNorm(options.norm, where),
     steps: checkInt(options.steps, 100, 'steps', 1, where),
@@ -136,6 +147,7 @@ export function resolveApgdOptions(options: Omit<ApgdOptions, 'eps'> | Partial<A
     targeted,
     eotSamples: checkInt(options.eotSamples, 1, 'eotSamples', 1, where),
     earlyStop: options.earlyStop ?? false,
+    stopAt,
   };
 }
 
@@ -307,7 +319,8 @@ export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, 
     for (let i = 0; i < o.steps; i++) {
       if (o.earlyStop) {
         const broken = s.keyKeep.dataSync();
-        const done = Array.from({ length: n }, (_, j) => j).filter((j) => broken[j] >= 1);
+        // key = broken + (1 − p̄_y) (targeted: reached + p̄_t): deep enough at 2 − stopAt.
+        const done = Array.from({ length: n }, (_, j) => j).filter((j) => broken[j] >= 1 && broken[j] >= 2 - o.stopAt);
         if (done.length === n) {
           retire(done);
           break;

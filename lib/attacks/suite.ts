@@ -97,6 +97,13 @@ export interface AutoAttackOptions {
    * draws (`ApgdOptions.earlyStop`), so the budget goes to the images still robust. Default `true`.
    */
   earlyStop?: boolean;
+  /**
+   * With `earlyStop`, the averaged probability of the true class at or below which a broken image
+   * stops (`ApgdOptions.stopAt`): a break just across the boundary under the attack's EOT draws is
+   * often undone by the final `K`-pass prediction, so the image is attacked until the break is
+   * deep. In `(0, 1]`. Default 1 (stop as soon as broken).
+   */
+  stopAt?: number;
   /** Images per attack call. Default 100. */
   batchSize?: number;
   /** Global indices of the images of `x`, which key the attacks' randomness. Default `0 .. n−1`. */
@@ -184,6 +191,7 @@ interface ResolvedAutoAttack {
   batchSize: number;
   seed: number;
   earlyStop: boolean;
+  stopAt: number;
 }
 
 /** Validates the suite's options and fills in the version's defaults. */
@@ -217,7 +225,14 @@ function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAu
     batchSize: checkInt(options.batchSize, 100, 'batchSize', 1, where),
     seed: checkSeed(options.seed, where),
     earlyStop: options.earlyStop ?? true,
+    stopAt: checkStopAt(options.stopAt, where),
   };
+}
+
+function checkStopAt(value: unknown, where: string): number {
+  const v = value ?? 1;
+  if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new Error(`${where}: stopAt must be in (0, 1], got ${String(value)}`);
+  return v;
 }
 
 /** The budget label of one attack of the suite. */
@@ -238,7 +253,7 @@ function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'st
 /** Runs one attack of the suite on a batch; the caller owns the result. */
 function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[], onStats?: (s: GradientStats) => void): tf.Tensor4D {
   const common = { eps: o.eps, bounds: o.bounds, seed: deriveSeed(o.seed, 'autoattack', name), imageIds };
-  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, onStats };
+  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, stopAt: o.stopAt, onStats };
   switch (name) {
     case 'apgd-ce':
       return apgd(model, x, y, { ...apgdCommon, loss: 'ce' });

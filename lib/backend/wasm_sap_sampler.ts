@@ -7,8 +7,9 @@
  * The statistics are those of `sapMultipliers` in `lib/defenses/sampler.ts` (r draws with
  * replacement from `p_j = |h_j| / sum |h|`, kept units scaled by `1 / (1 - (1 - p_j)^r)`); the
  * draws use inversion of the cumulative sums with a guide table and a SplitMix64 stream per row,
- * seeded from the call's 64-bit seed and the row's index in the batch (`rowOffset + row`), so
- * splitting the rows of a batch over threads gives the same masks as one call.
+ * seeded from the call's 64-bit seed and the row's index in the batch (`rowOffset + row`), so a
+ * slice of rows given its offset gets the masks of the whole call (`sap` calls it with offset 0:
+ * saplab splits work by whole batches, each reseeded, not by rows).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';

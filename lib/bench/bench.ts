@@ -8,8 +8,8 @@
  * OpenMP threads can be several times slower than 1).
  *
  * The pieces: the workloads (`workloads.ts`), timing (`timing.ts`), the PyTorch comparison
- * (`torch.ts`, `torch_export.ts`), the worker-thread splits (`worker_split.ts`,
- * `sap_predict_split.ts`), the default protocol's throughput (`throughput.ts`), and the printed
+ * (`torch.ts`, `torch_export.ts`), the worker-thread splits (`thread_split.ts`, `split_worker.ts`),
+ * the default protocol's throughput (`throughput.ts`), and the printed
  * table (`format.ts`); this file runs them and assembles the result.
  */
 import * as os from 'os';
@@ -22,9 +22,8 @@ import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from '
 import { roundTiming, roundTo, timeInterleaved, timeRuns, Timing } from './timing';
 import { BenchContext, WORKLOADS } from './workloads';
 import { runTorch, TorchReport } from './torch';
-import { measureWorkerSplit, WorkerSplitOptions, WorkerSplitReport } from './worker_split';
+import { measureThreadSplit, ThreadSplitOptions, ThreadSplitReport } from './thread_split';
 import { measureThroughput, ThroughputOptions, ThroughputReport } from './throughput';
-import { measureSapPredictSplit, SapPredictSplitOptions, SapPredictSplitReport } from './sap_predict_split';
 
 /** Options of `runBench`. */
 interface BenchOptions {
@@ -49,15 +48,15 @@ interface BenchOptions {
   /** Progress lines (to stderr). Default none. */
   log?: (line: string) => void;
   /**
-   * On wasm, also time the input gradient of a `batch`-example batch (default: the bench's
-   * `batch`, the batch PyTorch runs) split between the main thread and `workers` worker threads
-   * (`BatchWorkers`), against one thread, runs interleaved. Default: not run.
+   * On wasm, also time the input gradient of `images` examples (default: the bench's `batch`, the
+   * batch PyTorch runs) in batches split between the main thread and `workers` worker threads
+   * (`thread_split.ts`), against one thread, runs interleaved. Default: not run.
    */
-  workerSplit?: WorkerSplitOptions;
+  workerSplit?: ThreadSplitOptions;
   /** Also measure the default protocol's throughput (images/s, one thread and with workers). Default: not run. */
   throughput?: ThroughputOptions;
-  /** On wasm, also time SAP-100 `predictProbs` (256 images × 20 passes) on one thread and over workers. Default: not run. */
-  sapPredictSplit?: SapPredictSplitOptions;
+  /** On wasm, also time SAP-100 prediction (256 images × 20 passes) on one thread and over workers. Default: not run. */
+  sapPredictSplit?: ThreadSplitOptions;
 }
 
 /** One workload of the benchmark table. */
@@ -87,12 +86,12 @@ export interface BenchResult {
   rows: BenchRow[];
   /** saplab kernels vs stock kernels (stock median / saplab median) per workload. */
   speedupOverStock: Record<string, number>;
-  /** The worker-thread split of a larger input gradient, when measured. */
-  workerSplit: WorkerSplitReport | null;
+  /** The worker-thread split of the input gradient, when measured. */
+  workerSplit: ThreadSplitReport | null;
   /** Images per second of the default protocol, when measured. */
   throughput: ThroughputReport | null;
-  /** SAP-100 `predictProbs` on one thread and over worker threads, when measured. */
-  sapPredictSplit: SapPredictSplitReport | null;
+  /** SAP-100 prediction on one thread and over worker threads, when measured. */
+  sapPredictSplit: ThreadSplitReport | null;
   /** Where the input gradient spends its time: kernels by total time in one profiled run. */
   profile: { workload: string; kernels: { name: string; ms: number; calls: number }[] } | null;
   torch: TorchReport;
@@ -191,16 +190,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const profile = names.includes('input-gradient')
       ? { workload: 'input-gradient', kernels: await kernelProfile(WORKLOADS['input-gradient'].make(ctx)) }
       : null;
-    let workerSplit: WorkerSplitReport | null = null;
+    let workerSplit: ThreadSplitReport | null = null;
     if (options.workerSplit && options.workerSplit.workers > 0 && onWasm) {
-      log(`timing a ${options.workerSplit.batch ?? batch}-example input gradient on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
-      workerSplit = await measureWorkerSplit(net, { batch, ...options.workerSplit }, repeats, warmup, seed);
+      log(`timing the input gradient of ${options.workerSplit.images ?? batch} examples on 1 thread and split over the main thread + ${options.workerSplit.workers} worker(s)`);
+      workerSplit = await measureThreadSplit(net, 'input-gradient', { images: batch, repeats, warmup, seed, ...options.workerSplit });
     }
-    let sapPredictSplit: SapPredictSplitReport | null = null;
+    let sapPredictSplit: ThreadSplitReport | null = null;
     if (options.sapPredictSplit && options.sapPredictSplit.workers > 0 && onWasm) {
       const o = options.sapPredictSplit;
-      log(`timing SAP-100 predictProbs of ${o.images ?? 256} images × ${o.samples ?? 20} passes on 1 thread and over the main thread + ${o.workers} worker(s)`);
-      sapPredictSplit = await measureSapPredictSplit(net, { seed, ...o });
+      log(`timing SAP-100 prediction of ${o.images ?? 256} images × ${o.samples ?? 20} passes on 1 thread and over the main thread + ${o.workers} worker(s)`);
+      sapPredictSplit = await measureThreadSplit(net, 'sap-predict', { seed, ...o });
     }
     let throughput: ThroughputReport | null = null;
     if (options.throughput) throughput = await measureThroughput({ log, ...options.throughput });

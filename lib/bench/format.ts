@@ -20,17 +20,17 @@ export function formatBench(r: BenchResult): string {
     const w = r.workerSplit;
     lines.push(
       '',
-      `input gradient of ${w.batch} examples: 1 thread ${w.singleThread.medianMs.toFixed(1)} ms, main thread + ${w.workers} worker(s) ${w.split.medianMs.toFixed(1)} ms ` +
+      `input gradient of ${w.images} examples in batches of ${w.batchSize}: 1 thread ${w.singleThread.medianMs.toFixed(1)} ms, main thread + ${w.workers} worker(s) ${w.split.medianMs.toFixed(1)} ms ` +
         `(${w.speedup.toFixed(2)}x; min ${w.singleThread.minMs.toFixed(1)} vs ${w.split.minMs.toFixed(1)} ms; results ${w.identical ? 'bit-identical' : 'DIFFER'})`,
     );
     const torch2 = r.torch.rows?.find((t) => t.name === 'input-gradient' && t.threads === 2);
-    if (torch2 && w.batch === r.batch) lines.push(`  = ${(w.split.medianMs / torch2.medianMs).toFixed(2)}x PyTorch's input gradient with 2 threads on the same batch (${torch2.medianMs.toFixed(1)} ms)`);
+    if (torch2 && w.images === r.batch) lines.push(`  = ${(w.split.medianMs / torch2.medianMs).toFixed(2)}x PyTorch's input gradient with 2 threads on the same ${r.batch} examples in one batch (${torch2.medianMs.toFixed(1)} ms)`);
   }
   if (r.sapPredictSplit) {
     const s = r.sapPredictSplit;
     lines.push(
       '',
-      `SAP-100 predictProbs, ${s.images} images × ${s.samples} passes: 1 thread ${s.singleThread.medianMs.toFixed(0)} ms, main thread + ${s.workers} worker(s) ${s.split.medianMs.toFixed(0)} ms ` +
+      `SAP-100 prediction, ${s.images} images in batches of ${s.batchSize} × ${s.samples} passes: 1 thread ${s.singleThread.medianMs.toFixed(0)} ms, main thread + ${s.workers} worker(s) ${s.split.medianMs.toFixed(0)} ms ` +
         `(${s.speedup.toFixed(2)}x; workers started in ${s.startMs} ms; results ${s.identical ? 'bit-identical' : 'DIFFER'})`,
     );
   }

@@ -36,13 +36,6 @@ export interface SapOptions {
    * the same distribution; they consume seeds differently, so masks differ between samplers.
    */
   sampler?: SapSampler;
-  /**
-   * Index of the first row of `h` in a larger batch (default 0). Only the WebAssembly sampler's
-   * masks are keyed by row (row `i` draws from the stream of row `rowOffset + i` of the call's
-   * seed), so that a slice of a batch gets the masks the whole batch would; any other sampler
-   * throws for a non-zero offset.
-   */
-  rowOffset?: number;
 }
 
 /** The exact SAP samplers (see `SapOptions.sampler`). */
@@ -98,20 +91,11 @@ function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.
 }
 
 /** The exact sampler `choice` stands for on the active backend (`'auto'` resolved). */
-export function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
+function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
   if (choice !== 'auto') return choice;
   const backend = tf.getBackend();
   if (backend === 'wasm') return wasmSapSamplerActive() ? 'wasm' : 'javascript';
   return backend === 'cpu' ? 'javascript' : 'tensor-ops';
-}
-
-function checkRowOffset(rowOffset: number): void {
-  if (!Number.isInteger(rowOffset) || rowOffset < 0) throw new Error(`rowOffset must be a non-negative integer, got ${rowOffset}`);
-}
-
-function checkNoRowOffset(rowOffset: number, what: string): void {
-  checkRowOffset(rowOffset);
-  if (rowOffset !== 0) throw new Error(`rowOffset ${rowOffset}: ${what} does not key its masks by row (only the wasm samplers of exact SAP and random pruning do)`);
 }
 
 /**
@@ -119,7 +103,7 @@ function checkNoRowOffset(rowOffset: number, what: string): void {
  * heap), tensor ops on the native backends (nothing leaves the device); `undefined` means the
  * JavaScript sampler (cpu).
  */
-function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: SapSampler, rowOffset: number): Sampler | undefined {
+function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: SapSampler): Sampler | undefined {
   if (h.size === 0) return undefined;
   const backend = tf.getBackend();
   const which = resolveSampler(choice);
@@ -128,9 +112,8 @@ function exactSampler(h: tf.Tensor, sampleFraction: number, rng: Rng, choice: Sa
     if (!wasmSapSamplerActive()) throw new Error(`the wasm SAP sampler needs the wasm backend with WebAssembly SIMD (active: ${backend})`);
     const seedLo = rng.nextUint32();
     const seedHi = rng.nextUint32();
-    return (x) => wasmSapExact(x, { r, seedLo, seedHi, rowOffset });
+    return (x) => wasmSapExact(x, { r, seedLo, seedHi });
   }
-  checkNoRowOffset(rowOffset, `the ${which} sampler`);
   if (which === 'tensor-ops') {
     const seed = rng.seed();
     return (x) => tensorSapExact(x, r, seed);
@@ -151,12 +134,10 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   if (mode !== 'exact' && mode !== 'poisson') throw new Error(`mode must be 'exact' or 'poisson', got ${JSON.stringify(mode)}`);
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
   const gradient = options.gradient ?? 'mask';
-  const rowOffset = options.rowOffset ?? 0;
   if (mode === 'exact') {
-    const fast = exactSampler(h, sampleFraction, rng, options.sampler ?? 'auto', rowOffset);
+    const fast = exactSampler(h, sampleFraction, rng, options.sampler ?? 'auto');
     if (fast) return applySampler(h, gradient, fast);
   }
-  if (h.size > 0) checkNoRowOffset(rowOffset, mode === 'poisson' ? 'the Poisson mode' : 'the JavaScript sampler');
   return applySampler(h, gradient, jsSampler((v, rows, n, out) => {
     sapMultipliers(v, rows, n, { sampleFraction, mode }, rng, out);
   }));
@@ -167,23 +148,20 @@ export function sap(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
  * that the expected number of survivors equals SAP's for the same `sampleFraction`, and scales
  * survivors by `1 / q`. Same options and backward passes as `sap` (`mode` is ignored). With the
  * `'wasm'` sampler (the default on wasm with SIMD) a WebAssembly kernel draws the masks where the
- * activations live, keyed by row like SAP's (so `rowOffset` works); otherwise JavaScript does.
+ * activations live; otherwise JavaScript does.
  */
 export function randomPrune(h: tf.Tensor, options: SapOptions = {}): tf.Tensor {
   checkInput(h, 'randomPrune');
   const sampleFraction = options.sampleFraction ?? 1;
   checkSampleFraction(sampleFraction);
   const rng = options.rng ?? new Rng(options.seed ?? processStream.seed());
-  const rowOffset = options.rowOffset ?? 0;
   if (h.size > 0 && resolveSampler(options.sampler ?? 'auto') === 'wasm') {
     if (!wasmSapSamplerActive()) throw new Error(`the wasm sampler needs the wasm backend with WebAssembly SIMD (active: ${tf.getBackend()})`);
-    checkRowOffset(rowOffset);
     const r = drawCount(sampleFraction, h.size / h.shape[0]);
     const seedLo = rng.nextUint32();
     const seedHi = rng.nextUint32();
-    return applySampler(h, options.gradient ?? 'mask', (x) => wasmRandomPrune(x, { r, seedLo, seedHi, rowOffset }));
+    return applySampler(h, options.gradient ?? 'mask', (x) => wasmRandomPrune(x, { r, seedLo, seedHi }));
   }
-  if (h.size > 0) checkNoRowOffset(rowOffset, 'random pruning off the wasm sampler');
   return applySampler(h, options.gradient ?? 'mask', jsSampler((v, rows, n, out) => {
     randomPruneMultipliers(v, rows, n, sampleFraction, rng, out);
   }));

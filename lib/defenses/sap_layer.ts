@@ -7,18 +7,13 @@
  * averages over real randomness, yet a rerun with the same seed repeats it). SAP stays active at
  * inference; it is controlled by `active`, never by the `training` flag.
  *
- * Splitting a batch over threads (`lib/parallel/stochastic_workers.ts`) uses three things that are
- * not part of the config: `rowOffset` (the first row of the next calls within the whole batch),
- * `skipPasses` (advance the stream as that many calls would) and the stream's state
- * (`streamState` / `setStreamState`). They reproduce the one-thread masks only with the WebAssembly
- * samplers of exact SAP and of random pruning (`rowKeyed()`): their masks are keyed by row, and
- * each call consumes exactly two 32-bit numbers of the stream. The JavaScript, Poisson and
- * tensor-op samplers draw rows one after another from the stream, so a row's mask depends on the
- * rows before it.
+ * Work split over threads, processes or machines reseeds the layer per batch (`reseed`, see
+ * `predictBatchRange` and `lib/parallel/batch_ranges.ts`), so a batch's masks depend only on the
+ * seed it gets, whichever sampler draws them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_SEED, Rng } from '../seed';
-import { checkSampleFraction, randomPrune, resolveSampler, sap, SapGradient, SapSampler } from './sap';
+import { checkSampleFraction, randomPrune, sap, SapGradient, SapSampler } from './sap';
 import type { SapMode } from './sampler';
 
 /** Arguments of `SapLayer` / `sapLayer`. */
@@ -50,8 +45,6 @@ export class SapLayer extends tf.layers.Layer {
   sampler: SapSampler;
   seed: number;
   active: boolean;
-  /** Index of the first row of the next calls' inputs within a larger batch (not serialized; default 0). */
-  rowOffset = 0;
   private rng: Rng;
 
   constructor(args: SapLayerArgs = {}) {
@@ -74,38 +67,6 @@ export class SapLayer extends tf.layers.Layer {
     this.rng = new Rng(seed);
   }
 
-  /**
-   * `true` when the layer's masks are keyed by row, so that `rowOffset` and `skipPasses` reproduce
-   * the masks of a whole batch on a slice of it: exact SAP or random pruning with the WebAssembly
-   * sampler (the wasm backend with SIMD), or an inactive layer (which draws nothing).
-   */
-  rowKeyed(): boolean {
-    if (!this.active) return true;
-    if (this.kind === 'sap' && this.mode !== 'exact') return false;
-    return resolveSampler(this.sampler) === 'wasm' && tf.getBackend() === 'wasm';
-  }
-
-  /**
-   * Advances the stream of masks as `passes` calls would (without computing them). Needs a
-   * row-keyed layer (`rowKeyed()`), whose calls consume a fixed amount of the stream each.
-   */
-  skipPasses(passes: number): void {
-    if (!Number.isInteger(passes) || passes < 0) throw new Error(`skipPasses expects a non-negative integer, got ${passes}`);
-    if (!this.rowKeyed()) throw new Error(`${this.name}: skipPasses needs the WebAssembly sampler (exact SAP or random pruning, on the wasm backend with SIMD); this layer uses ${this.kind === 'sap' && this.mode === 'poisson' ? 'the Poisson mode' : `the ${resolveSampler(this.sampler)} sampler`}, whose use of the stream depends on the data`);
-    if (!this.active) return;
-    for (let i = 0; i < 2 * passes; i++) this.rng.nextUint32();
-  }
-
-  /** The state of the layer's stream of masks (for `setStreamState`, e.g. in another thread). */
-  streamState(): number[] {
-    return this.rng.getState();
-  }
-
-  /** Continues the stream of masks from a state returned by `streamState`. */
-  setStreamState(state: readonly number[]): void {
-    this.rng.setState(state);
-  }
-
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }
@@ -113,7 +74,7 @@ export class SapLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!this.active) return tf.clone(x);
-    const options = { sampleFraction: this.sampleFraction, mode: this.mode, gradient: this.gradient, rng: this.rng, sampler: this.sampler, rowOffset: this.rowOffset };
+    const options = { sampleFraction: this.sampleFraction, mode: this.mode, gradient: this.gradient, rng: this.rng, sampler: this.sampler };
     return tf.tidy(() => (this.kind === 'random' ? randomPrune(x, options) : sap(x, options)));
   }
 

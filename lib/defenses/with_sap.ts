@@ -39,17 +39,6 @@ export type SapModel = Model & {
   sites: string[];
   /** Restarts every SAP layer's stream of masks from `seed`. */
   reseed: (seed: number) => void;
-  /**
-   * `true` when every SAP layer's masks are keyed by row (exact SAP with the WebAssembly sampler,
-   * on the wasm backend): then `setRowOffset` and `skipPasses` let a slice of a batch, computed
-   * elsewhere, get exactly the masks of the whole batch. Random pruning, the Poisson mode and the
-   * JavaScript and tensor-op samplers are not row-keyed.
-   */
-  rowKeyed: () => boolean;
-  /** Sets every SAP layer's `rowOffset`: the next calls' first row is row `k` of the whole batch. */
-  setRowOffset: (k: number) => void;
-  /** Advances every SAP layer's stream as `passes` calls would (throws unless `rowKeyed()`). */
-  skipPasses: (passes: number) => void;
 };
 
 export { endsInRelu } from './relu_sites';
@@ -88,15 +77,5 @@ export function withSap(model: tf.LayersModel, options: WithSapOptions = {}): Sa
   fn.sapLayers = sapLayers;
   fn.sites = sites;
   fn.reseed = (s: number) => sapLayers.forEach((l, i) => l.reseed(deriveSeed(s, 'sap', i)));
-  fn.rowKeyed = () => sapLayers.every((l) => l.rowKeyed());
-  fn.setRowOffset = (k: number) => {
-    if (!Number.isInteger(k) || k < 0) throw new Error(`setRowOffset expects a non-negative integer, got ${k}`);
-    sapLayers.forEach((l) => (l.rowOffset = k));
-  };
-  fn.skipPasses = (passes: number) => {
-    const bad = sapLayers.find((l) => !l.rowKeyed());
-    if (bad) bad.skipPasses(passes); // throws with the reason
-    sapLayers.forEach((l) => l.skipPasses(passes));
-  };
   return fn;
 }

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The compiled worker `file` (e.g. `'batch_worker.js'`) of the `folder` of `dist/` (e.g.
- * `'parallel'`), looked up next to `here` (the caller's `__dirname`) and then in the package's
+ * The compiled worker `file` (e.g. `'cell_worker.js'`) of the `folder` of `dist/` (e.g.
+ * `'reproduce'`), looked up next to `here` (the caller's `__dirname`) and then in the package's
  * `dist/`. Throws, naming both places and `hint` (what else the caller can do), when neither has it.
  */
 export function compiledWorkerScript(here: string, folder: string, file: string, hint = 'pass workerScript'): string {

@@ -99,6 +99,8 @@ function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: num
     squareQueries: spec.queries ?? 5000,
     squareSamples: stochastic ? spec.predictSamples ?? eotSamples : 1,
     predictSamples: stochastic ? predictSamples : 1,
+    ...(spec.earlyStop !== undefined ? { earlyStop: spec.earlyStop } : {}),
+    ...(spec.stopAt !== undefined ? { stopAt: spec.stopAt } : {}),
   };
 }
 

@@ -13,6 +13,10 @@ const labels = [0, 1, 2, 1, 0, 2, 1];
 const model = linearModel(randomWeights(d, 3, 31), [0.1, 0, -0.1]);
 const two = linearModel(randomWeights(d, 2, 32), [0.1, -0.1]);
 const argmax = (v: number[]) => v.indexOf(Math.max(...v));
+const softmax = (v: number[]) => {
+  const e = v.map((z) => Math.exp(z - Math.max(...v)));
+  return e.map((z) => z / e.reduce((a, b) => a + b, 0));
+};
 
 function perExample(t: tf.Tensor): number[][] {
   const v = values(t);
@@ -223,6 +227,43 @@ describe('apgd', () => {
     const f = values(full);
     be.forEach((b, i) => !b && expect(e.slice(i * d, (i + 1) * d)).toEqual(f.slice(i * d, (i + 1) * d)));
     tf.dispose([x, y, early, full]);
+  });
+
+  it('stopAt: a broken image stays in the batch until its true class is at most stopAt, and ends deeper', () => {
+    const m = 30;
+    const xs = randomInputs(m, d, 14, 0.2, 0.8);
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const ys = Array.from({ length: m }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const recorder = () => {
+      const rows: number[] = [];
+      const rec: Model = (xx) => (rows.push(xx.shape[0]), model(xx));
+      rec.stochastic = false;
+      return { rec, rows };
+    };
+    const eps = 0.2;
+    const asap = recorder();
+    const deep = recorder();
+    const first = apgd(asap.rec, x, y, { eps, steps: 12, earlyStop: true, seed: 2 });
+    const late = apgd(deep.rec, x, y, { eps, steps: 12, earlyStop: true, stopAt: 0.05, seed: 2 });
+    const trueProb = (t: tf.Tensor) => perExampleOf(t, m).map((a, i) => softmax(linearLogits(model, a))[ys[i]]);
+    const broken = (t: tf.Tensor) => perExampleOf(t, m).map((a, i) => argmax(linearLogits(model, a)) !== ys[i]);
+    const pFirst = trueProb(first);
+    const pLate = trueProb(late);
+    const bFirst = broken(first);
+    // The same images break (on a deterministic model a kept break stays a break) ...
+    expect(broken(late)).toEqual(bFirst);
+    // ... but some were only just broken at the first break and end deeper with stopAt.
+    const deeper = bFirst.filter((b, i) => b && pLate[i] < pFirst[i] - 1e-4).length;
+    expect(deeper).toBeGreaterThan(0);
+    bFirst.forEach((b, i) => b && expect(pLate[i]).toBeLessThanOrEqual(pFirst[i] + 1e-6));
+    // More gradient rows are spent: the shallow breaks keep being attacked.
+    const sum = (r: number[]) => r.reduce((a, v) => a + v, 0);
+    expect(sum(deep.rows)).toBeGreaterThan(sum(asap.rows));
+    // Bad values are refused.
+    expect(() => apgd(model, x, y, { eps, steps: 2, earlyStop: true, stopAt: 0 })).toThrow(/stopAt must be in \(0, 1\]/);
+    expect(() => apgd(model, x, y, { eps, steps: 2, earlyStop: true, stopAt: 1.5 })).toThrow(/stopAt/);
+    tf.dispose([x, y, first, late]);
   });
 
   it('earlyStop leaves no tensors behind, with EOT and when every image breaks', async () => {

@@ -6,7 +6,7 @@ import { formatBench } from '../../lib/bench/format';
 import { WORKLOADS } from '../../lib/bench/workloads';
 import { torchAvailable } from '../../lib/bench/torch';
 import { useWasm } from '../backend/backend_compare';
-import { compileBatchWorker } from '../parallel/worker_script';
+import { compileSplitWorker } from '../parallel/worker_script';
 
 const TINY = { batch: 2, repeats: 1, warmup: 0 };
 
@@ -43,17 +43,18 @@ describe('saplab bench', () => {
     expect(formatBench(r)).toMatch(/input-gradient/);
   });
 
-  it('measures a worker-thread split of a larger input gradient on wasm', async () => {
-    const script = compileBatchWorker();
+  it('measures worker-thread splits of the input gradient and of SAP-100 prediction on wasm', async () => {
+    const script = compileSplitWorker();
     try {
-      const r = await runBench({ ...TINY, torch: false, stock: false, workloads: ['forward'], workerSplit: { workers: 1, batch: 5, workerScript: script } });
+      const r = await runBench({ ...TINY, torch: false, stock: false, workloads: ['forward'], workerSplit: { workers: 1, images: 5, workerScript: script }, sapPredictSplit: { workers: 1, images: 5, samples: 2, repeats: 1, warmup: 0, workerScript: script } });
       expect(tf.getBackend()).toBe('wasm'); // set by beforeAll(useWasm), which fails without wasm
-      expect(r.workerSplit!.batch).toBe(5);
-      expect(r.workerSplit!.workers).toBe(1);
+      expect(r.workerSplit).toMatchObject({ workload: 'input-gradient', images: 5, batchSize: 3, workers: 1 });
+      expect(r.sapPredictSplit).toMatchObject({ workload: 'sap-predict', images: 5, batchSize: 3, samples: 2, workers: 1, identical: true });
       expect(r.workerSplit!.identical).toBe(true);
       expect(r.workerSplit!.speedup).toBeGreaterThan(0);
       expect(r.workerSplit!.split.timesMs.length).toBe(1);
-      expect(formatBench(r)).toMatch(/bit-identical/);
+      expect(formatBench(r)).toMatch(/input gradient of 5 examples in batches of 3: .*bit-identical/);
+      expect(formatBench(r)).toMatch(/SAP-100 prediction, 5 images in batches of 3 × 2 passes: .*bit-identical/);
     } finally {
       fs.rmSync(script, { force: true });
     }

@@ -47,16 +47,16 @@ describe('formatBench', () => {
   it('prints the worker splits, the throughput, PyTorch and the kernel profile when measured', () => {
     const text = formatBench(
       result({
-        workerSplit: { batch: 8, workers: 1, singleThread: t(30, 29), split: t(20, 19), speedup: 1.5, identical: true },
-        sapPredictSplit: { images: 256, samples: 20, workers: 1, startMs: 300, singleThread: t(2000), split: t(1100), speedup: 1.82, identical: false },
+        workerSplit: { workload: 'input-gradient', images: 8, batchSize: 4, samples: 1, workers: 1, startMs: 200, singleThread: t(30, 29), split: t(20, 19), speedup: 1.5, identical: true },
+        sapPredictSplit: { workload: 'sap-predict', images: 256, batchSize: 128, samples: 20, workers: 1, startMs: 300, singleThread: t(2000), split: t(1100), speedup: 1.82, identical: false },
         throughput: { preset: 'default', n: 16, cells: 40, oneThread: { threads: 1, seconds: 20, imagesPerSecond: 0.8 }, workers: { threads: 2, seconds: 11, imagesPerSecond: 1.455 }, speedup: 1.82, identical: true },
         torch: { available: true, version: '2.1', rows: [{ name: 'input-gradient', threads: 2, ...t(10, 9) }], ratios: { 'input-gradient': 3 }, check: { logitsMaxAbsDiff: 1e-6, gradientMaxRelDiff: 2e-5 } },
         profile: { workload: 'input-gradient', kernels: [{ name: 'Conv2D', ms: 12.5, calls: 2 }, { name: 'Relu', ms: 1, calls: 1 }] },
       }),
     );
-    expect(text).toContain('input gradient of 8 examples: 1 thread 30.0 ms, main thread + 1 worker(s) 20.0 ms (1.50x; min 29.0 vs 19.0 ms; results bit-identical)');
-    expect(text).toContain("  = 2.00x PyTorch's input gradient with 2 threads on the same batch (10.0 ms)");
-    expect(text).toContain('SAP-100 predictProbs, 256 images × 20 passes: 1 thread 2000 ms, main thread + 1 worker(s) 1100 ms (1.82x; workers started in 300 ms; results DIFFER)');
+    expect(text).toContain('input gradient of 8 examples in batches of 4: 1 thread 30.0 ms, main thread + 1 worker(s) 20.0 ms (1.50x; min 29.0 vs 19.0 ms; results bit-identical)');
+    expect(text).toContain("  = 2.00x PyTorch's input gradient with 2 threads on the same 8 examples in one batch (10.0 ms)");
+    expect(text).toContain('SAP-100 prediction, 256 images in batches of 128 × 20 passes: 1 thread 2000 ms, main thread + 1 worker(s) 1100 ms (1.82x; workers started in 300 ms; results DIFFER)');
     expect(text).toContain('default protocol on 16 images (40 cells): 1 thread 0.800 images/s (20.0 s), 2 threads 1.455 images/s (11.0 s): 1.82x; cells identical');
     expect(text).toMatch(/^input-gradient {14} +30\.0 +30\.0 +3\.00 +3\.00$/m);
     expect(text).toContain('PyTorch 2.1, same weights and inputs (x PyTorch uses the faster thread count):');

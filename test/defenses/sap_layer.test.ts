@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { sapLayer, SapLayer } from 'saplab';
 import { expectNoLeak } from '../helpers';
-import { useWasm } from '../backend/backend_compare';
 
 describe('SapLayer', () => {
   it('round-trips through serialization with its config', async () => {
@@ -43,51 +42,6 @@ describe('SapLayer', () => {
     const layer = sapLayer({ seed: 3 });
     const x = tf.tensor4d(new Float32Array(2 * 3 * 3 * 2).map((_, i) => (i % 3) * 0.5), [2, 3, 3, 2]);
     await expectNoLeak(() => layer.apply(x) as tf.Tensor, (t) => t.dispose());
-    x.dispose();
-  });
-});
-
-describe('SapLayer on a slice of a batch (rowOffset, skipPasses, stream state)', () => {
-  it.each(['sap', 'random'] as const)('gives the rows and passes of a whole-batch run with the wasm sampler (%s)', async (kind) => {
-    await useWasm();
-    const x = tf.randomUniform([7, 5, 5, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
-    const whole = sapLayer({ seed: 21, sampleFraction: 0.5, kind });
-    expect(whole.rowKeyed()).toBe(true);
-    const start = whole.streamState();
-    const passes = [0, 1, 2].map(() => whole.apply(x) as tf.Tensor);
-    // Rows 2..5 of pass 0, then (skipping pass 1) of pass 2, from a layer with another seed.
-    const part = sapLayer({ seed: 1, sampleFraction: 0.5, kind });
-    part.setStreamState(start);
-    part.rowOffset = 2;
-    const xs = tf.slice(x, [2, 0, 0, 0], [3, -1, -1, -1]);
-    const p0 = part.apply(xs) as tf.Tensor;
-    part.skipPasses(1);
-    const p2 = part.apply(xs) as tf.Tensor;
-    const rows = (t: tf.Tensor) => Array.from(tf.tidy(() => tf.slice(t, [2, 0, 0, 0], [3, -1, -1, -1]).dataSync()));
-    expect(Array.from(p0.dataSync())).toEqual(rows(passes[0]));
-    expect(Array.from(p2.dataSync())).toEqual(rows(passes[2]));
-    expect(Array.from(p0.dataSync())).not.toEqual(rows(passes[1]));
-    // The stream ends where the whole batch's did.
-    expect(part.streamState()).toEqual(whole.streamState());
-    tf.dispose([x, xs, p0, p2, ...passes]);
-  });
-
-  it('refuses offsets and skips for samplers that are not row-keyed', async () => {
-    await useWasm();
-    const x = tf.ones([2, 4]);
-    const before = tf.memory().numTensors;
-    for (const args of [{ kind: 'random' as const, sampler: 'javascript' as const }, { mode: 'poisson' as const }, { sampler: 'javascript' as const }]) {
-      const layer = sapLayer({ seed: 3, ...args });
-      expect(layer.rowKeyed()).toBe(false);
-      expect(() => layer.skipPasses(1)).toThrow(/skipPasses needs the WebAssembly sampler/);
-      layer.rowOffset = 1;
-      expect(() => layer.apply(x)).toThrow(/rowOffset 1: .* does not key its masks by row/);
-    }
-    const off = sapLayer({ kind: 'random', active: false });
-    expect(off.rowKeyed()).toBe(true);
-    off.skipPasses(3);
-    expect(() => sapLayer().skipPasses(-1)).toThrow(/non-negative integer/);
-    expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
 });

@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import { fashionCnn, resnet20, withSap, SapLayer, predictLogits } from 'saplab';
 import { endsInRelu } from '../../lib/defenses/relu_sites';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
-import { useWasm } from '../backend/backend_compare';
 
 function images(n: number, shape: [number, number, number], seed: number): tf.Tensor4D {
   return tf.randomUniform([n, ...shape], 0, 1, 'float32', seed) as tf.Tensor4D;
@@ -100,30 +99,5 @@ describe('withSap on ResNet-20 (functional, residual adds)', () => {
   it('rejects a model without ReLUs', () => {
     const lin = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 3 })] });
     expect(() => withSap(lin)).toThrow(/no ReLU/);
-  });
-});
-
-describe('withSap on a slice of a batch', () => {
-  it('setRowOffset and skipPasses reproduce the rows and passes of a whole-batch run', async () => {
-    await useWasm();
-    const net = fashionCnn({ seed: 2 });
-    const x = images(9, [28, 28, 1], 4);
-    const whole = withSap(net, { seed: 8 });
-    expect(whole.rowKeyed()).toBe(true);
-    const passes = [0, 1, 2].map(() => whole(x));
-    const part = withSap(net, { seed: 8 });
-    const xs = tf.slice(x, [4, 0, 0, 0], [5, -1, -1, -1]) as tf.Tensor4D;
-    part.setRowOffset(4);
-    part.skipPasses(2);
-    const p2 = part(xs);
-    expect(Array.from(p2.dataSync())).toEqual(Array.from(tf.tidy(() => tf.slice(passes[2], [4, 0], [5, -1]).dataSync())));
-    const random = withSap(net, { seed: 8, kind: 'random' });
-    expect(random.rowKeyed()).toBe(true);
-    const js = withSap(net, { seed: 8, kind: 'random', sampler: 'javascript' });
-    expect(js.rowKeyed()).toBe(false);
-    expect(() => js.skipPasses(1)).toThrow(/javascript sampler/);
-    expect(() => part.setRowOffset(-2)).toThrow(/non-negative/);
-    tf.dispose([x, xs, p2, ...passes]);
-    net.dispose();
   });
 });

@@ -1,4 +1,4 @@
-/** Compiles worker entries (lib/parallel/batch_worker.ts and stochastic_worker.ts, lib/reproduce/cell_worker.ts) for tests; the package ships them compiled in dist/. */
+/** Compiles worker entries (lib/reproduce/cell_worker.ts and evaluate_worker.ts, lib/bench/split_worker.ts) for tests; the package ships them compiled in dist/. */
 import * as path from 'path';
 import { buildSync } from 'esbuild';
 
@@ -10,17 +10,17 @@ function compile(entry: string[], name: string): string {
   return outfile;
 }
 
-/** The batch worker entry bundled from the current sources, inside the repository so that it resolves node_modules. */
-export function compileBatchWorker(): string {
-  return compile(['lib', 'parallel', 'batch_worker.ts'], 'batch_worker');
-}
-
 /** The reproduce cell worker entry bundled from the current sources. */
 export function compileCellWorker(): string {
   return compile(['lib', 'reproduce', 'cell_worker.ts'], 'cell_worker');
 }
 
-/** The `StochasticWorkers` worker entry bundled from the current sources. */
-export function compileStochasticWorker(): string {
-  return compile(['lib', 'parallel', 'stochastic_worker.ts'], 'stochastic_worker');
+/** The `saplab evaluate` worker entry bundled from the current sources. */
+export function compileEvaluateWorker(): string {
+  return compile(['lib', 'reproduce', 'evaluate_worker.ts'], 'evaluate_worker');
+}
+
+/** The benchmark's thread-split worker entry bundled from the current sources. */
+export function compileSplitWorker(): string {
+  return compile(['lib', 'bench', 'split_worker.ts'], 'split_worker');
 }

@@ -16,7 +16,7 @@ export const benchCommand: Command = command(
     json: { type: 'string', help: 'write the results as JSON to this file', default: 'results/bench.json' },
     'no-torch': { type: 'boolean', help: 'do not run the PyTorch comparison' },
     'no-stock': { type: 'boolean', help: 'do not time the stock wasm kernels' },
-    workers: { type: 'number', help: 'wasm: also time the input gradient of --batch examples and SAP-100 predictProbs (256 images × 20 passes) split over the main thread + N workers (0: skip)', default: 1 },
+    workers: { type: 'number', help: 'wasm: also time the input gradient of --batch examples and SAP-100 prediction (256 images × 20 passes), in batches split over the main thread + N workers (0: skip)', default: 1 },
     'throughput-n': { type: 'number', help: 'images of the default-protocol throughput run, one thread and with worker threads (0: skip)', default: 16 },
     backend: backendFlag,
   },
