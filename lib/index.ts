@@ -6,7 +6,8 @@
  * else in `lib/` (worker protocols, cells and grid plumbing, CLI and bench internals, private
  * helpers) is internal and imported by its module path inside the package only.
  * `test/api_surface.test.ts` pins the list; `node scripts/api_surface.js` counts it.
- * One block a folder, one line a module, in the order of lib/README.md.
+ * One block a folder (the backend first, then the folders in the order of lib/README.md), one line
+ * a module: a new module adds its line to its folder's block.
  */
 
 // Seeds: one user seed turned into every seed saplab uses
@@ -77,7 +78,7 @@ export { calibration, type CalibrationBin, type CalibrationOptions, type Calibra
 export { mcnemarExact, pairedMeanDifference, pairedProportionDifference, sampleSizeForPairedDifference, type McNemarResult, type PairedDifference, type PairedFlags, type PairedIntervalOptions, type PairedMeanDifference, type PairedMeanOptions, type PairedSampleSizeOptions } from './metrics/paired';
 export { binomialTestTwoSided, clopperPearson, clopperPearsonLower, type ProportionInterval } from './metrics/binomial';
 
-// reproduce/: the experiment grid of `saplab reproduce`, its configs and presets, shards and their merge, the checks
+// reproduce/: the run entry points — `saplab reproduce`'s grid (configs, presets, shards and their merge, the checks) and `saplab evaluate`'s computation
 export { ConfigError, MODEL_INPUT_DEFAULTS, type AttackSpec, type AttackSpecOptions, type DefenseSpec, type GridAttackMethod, type ModelInputConfig, type Preset, type ReproduceConfig, type ReproduceConfigInput } from './reproduce/spec';
 export { PRESETS, buildConfig, checkAttacks, presetConfig, type PresetEntry } from './reproduce/presets';
 export { validateConfig } from './reproduce/validate';
