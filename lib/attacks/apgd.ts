@@ -94,7 +94,7 @@ export interface ApgdOptions extends GradientAttackOptions {
 export const APGD_MOMENTUM = 0.75;
 
 /** APGD's options after validation and defaults: the protocol's options plus `eps`, `bounds` and `seed`. */
-export interface ResolvedApgd extends ResolvedApgdOptions {
+interface ResolvedApgd extends ResolvedApgdOptions {
   eps: number;
   bounds: [number, number];
   seed: number;
@@ -206,7 +206,7 @@ function update(state: State, fn: () => Partial<State>): void {
  * loss) and those that judge success (`judge`, `judgeTargeted`). Plain APGD judges on the loss's
  * own labels; APGD-T follows a targeted loss but succeeds on any misclassification, as AutoAttack.
  */
-export interface ApgdLabels {
+interface ApgdLabels {
   loss: tf.Tensor1D;
   targeted: boolean;
   trueLabels?: tf.Tensor1D;

@@ -254,17 +254,6 @@ export class GradientStatsAccumulator {
     this.totals = next;
   }
 
-  /** Merges counts of another accumulator (e.g. of another restart) and resets it. */
-  merge(other: GradientStatsAccumulator): void {
-    if (!other.totals) return;
-    const next = this.totals ? (tf.add(this.totals, other.totals) as tf.Tensor1D) : tf.clone(other.totals);
-    this.totals?.dispose();
-    this.totals = next;
-    this.calls += other.calls;
-    this.draws += other.draws;
-    other.dispose();
-  }
-
   /** Reads the totals (one device read) and frees the accumulator. */
   finish(): GradientStats {
     const [nonFiniteDraws, noFiniteDraw, nonFiniteLogits] = this.totals ? Array.from(this.totals.dataSync()) : [0, 0, 0];

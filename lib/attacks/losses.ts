@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttackLoss } from './types';
 
 /** The largest logit other than the one at `labels` (`[n]`). */
-export function maxOtherLogit(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+function maxOtherLogit(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const mask = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]), 'bool');
     return tf.max(tf.where(mask, tf.fill(logits.shape, -Infinity), logits), 1) as tf.Tensor1D;

@@ -21,7 +21,7 @@ import { attackLoss, isBroken, pickLogit } from './losses';
 import type { AttackLoss } from './types';
 
 /** Rows per forward pass when several draws of a small batch are stacked (models with `independentRows`). */
-export const ROWS_PER_PASS = 64;
+const ROWS_PER_PASS = 64;
 
 /**
  * Per-pass log-softmax of `samples` stochastic passes, `[samples, n, classes]`. For a model whose
@@ -99,7 +99,7 @@ export function selectBool(cond: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tens
 }
 
 /** Per-example outcome of an attack candidate. */
-export interface Scored {
+interface Scored {
   /** `[n]` bool: misclassified (untargeted) or classified as the target (targeted). */
   broken: tf.Tensor1D;
   /** `[n]` attack loss on the averaged predictions (higher is worse for the model). */

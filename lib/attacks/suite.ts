@@ -175,7 +175,7 @@ export interface AutoAttackResult {
 }
 
 /** `AutoAttackOptions` after validation, with every default filled in. */
-export interface ResolvedAutoAttack {
+interface ResolvedAutoAttack {
   eps: number;
   version: AutoAttackVersion;
   attacks: SuiteAttackName[];
@@ -195,7 +195,7 @@ export interface ResolvedAutoAttack {
 }
 
 /** Validates the suite's options and fills in the version's defaults. */
-export function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAutoAttack {
+function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAutoAttack {
   const where = 'autoAttack';
   if (!options || typeof options !== 'object') throw new Error(`${where}: options with eps are required`);
   const version = options.version ?? (model.stochastic ? 'rand' : 'standard');
@@ -236,7 +236,7 @@ function checkStopAt(value: unknown, where: string): number {
 }
 
 /** The budget label of one attack of the suite. */
-export function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'steps' | 'restarts' | 'eotSamples' | 'targetClasses' | 'squareQueries' | 'squareSamples'>, classes?: number): string {
+function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'steps' | 'restarts' | 'eotSamples' | 'targetClasses' | 'squareQueries' | 'squareSamples'>, classes?: number): string {
   const eot = o.eotSamples > 1 ? `, eot=${o.eotSamples}` : '';
   const restarts = o.restarts > 1 ? `, restarts=${o.restarts}` : '';
   switch (name) {

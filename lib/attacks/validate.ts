@@ -84,7 +84,7 @@ export function checkSeed(seed: number | undefined, where: string): number {
 }
 
 /** What `checkInputs` learned about the labels. */
-export interface InputInfo {
+interface InputInfo {
   /** Largest label (to check against the model's number of classes). */
   labelMax: number;
 }

@@ -44,7 +44,7 @@ const setupHooks: ((info: BackendInfo) => void)[] = [];
  * Registers a function run once each time a backend becomes active through `initBackend`
  * (used to install backend-specific fast kernels and gradients).
  */
-export function onBackendReady(hook: (info: BackendInfo) => void): void {
+function onBackendReady(hook: (info: BackendInfo) => void): void {
   setupHooks.push(hook);
   if (current) hook(current);
 }

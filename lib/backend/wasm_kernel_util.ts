@@ -19,7 +19,7 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
  * Runs the wasm kernel `name` as currently registered. The caller owns the returned data and
  * frees it with `backend.disposeData(out.dataId)` (or returns it).
  */
-export function runWasmKernel(name: string, backend: BackendWasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+function runWasmKernel(name: string, backend: BackendWasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
   if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;

@@ -36,7 +36,7 @@ export function makeMaxPoolGrad(fallback?: WasmKernelFunc): WasmKernelFunc {
 }
 
 /** Gradient of `maxPool(x)` (NHWC) with respect to `x`, given the upstream gradient `dy`. */
-export function maxPoolGrad(
+function maxPoolGrad(
   backend: BackendWasm,
   dy: tf.TensorInfo,
   x: tf.TensorInfo,

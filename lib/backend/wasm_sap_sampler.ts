@@ -16,7 +16,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SAP_SAMPLER_WASM_BASE64 } from './sap_sampler_wasm';
 
 /** Name of the kernel (inputs `{ x }`, attrs `SapExactAttrs`, outputs `[y, m]`). */
-export const SAP_EXACT_KERNEL = 'SaplabSapExact';
+const SAP_EXACT_KERNEL = 'SaplabSapExact';
 
 /**
  * Name of the random-pruning kernel (inputs `{ x }`, attrs `SapExactAttrs`, outputs `[y, m]`):
@@ -24,10 +24,10 @@ export const SAP_EXACT_KERNEL = 'SaplabSapExact';
  * scaled by its inverse (`randomPruneMultipliers` in `lib/defenses/sampler.ts`), one uniform a
  * unit from the same per-row streams as `SaplabSapExact`.
  */
-export const RANDOM_PRUNE_KERNEL = 'SaplabRandomPrune';
+const RANDOM_PRUNE_KERNEL = 'SaplabRandomPrune';
 
 /** Attributes of `SaplabSapExact`. */
-export interface SapExactAttrs {
+interface SapExactAttrs {
   /** Draws per row. */
   r: number;
   /** Low and high 32 bits of the seed. */
@@ -152,7 +152,7 @@ function randomPruneKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unkno
 }
 
 /** Registers `SaplabSapExact` and `SaplabRandomPrune` on the wasm backend (idempotent). */
-export function registerWasmSapSampler(): void {
+function registerWasmSapSampler(): void {
   if (!tf.getKernel(SAP_EXACT_KERNEL, 'wasm')) tf.registerKernel({ kernelName: SAP_EXACT_KERNEL, backendName: 'wasm', kernelFunc: sapExactKernel as unknown as tf.KernelFunc });
   if (!tf.getKernel(RANDOM_PRUNE_KERNEL, 'wasm')) tf.registerKernel({ kernelName: RANDOM_PRUNE_KERNEL, backendName: 'wasm', kernelFunc: randomPruneKernel as unknown as tf.KernelFunc });
 }

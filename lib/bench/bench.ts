@@ -26,7 +26,7 @@ import { measureThreadSplit, ThreadSplitOptions, ThreadSplitReport } from './thr
 import { measureThroughput, ThroughputOptions, ThroughputReport } from './throughput';
 
 /** Options of `runBench`. */
-export interface BenchOptions {
+interface BenchOptions {
   /** Batch size. Default 128. */
   batch?: number;
   /** Timed runs per workload (the median is reported). Default 7. */
@@ -60,7 +60,7 @@ export interface BenchOptions {
 }
 
 /** One workload of the benchmark table. */
-export interface BenchRow extends Timing {
+interface BenchRow extends Timing {
   /** Workload name (`WORKLOADS` key), with ` [stock]` for the stock-kernel variant. */
   name: string;
   description: string;

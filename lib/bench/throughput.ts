@@ -23,7 +23,7 @@ export interface ThroughputOptions {
 }
 
 /** One timed run of the throughput benchmark. */
-export interface ThroughputRun {
+interface ThroughputRun {
   threads: number;
   seconds: number;
   imagesPerSecond: number;

@@ -27,7 +27,7 @@ export interface BenchContext {
 }
 
 /** One entry of the workload table. */
-export interface WorkloadSpec {
+interface WorkloadSpec {
   /** One line for the printed table and the JSON. */
   description: string;
   /** Returns the function to time (synchronous, reads its result back, leaks nothing). A

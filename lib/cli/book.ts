@@ -19,7 +19,7 @@ import { escapeHtml } from '../report/show';
 import { checkPageInChromium, checkExecutedNotebook, jupyterMissing, listNotebooks, runNotebooks } from './notebooks';
 
 /** Options of `buildBook`. */
-export interface BookOptions {
+interface BookOptions {
   /** Output folder. Default `results/book`. */
   outDir?: string;
   /** Folder of executed notebooks (`NN_name.executed.ipynb`) to use instead of running them. */
@@ -35,7 +35,7 @@ export interface BookOptions {
 }
 
 /** One page of the book. */
-export interface BookPage {
+interface BookPage {
   /** File name in the output folder, e.g. `01_minimax_framing.html`. */
   file: string;
   /** The notebook's first heading. */
@@ -45,7 +45,7 @@ export interface BookPage {
 }
 
 /** What `buildBook` wrote. */
-export interface Book {
+interface Book {
   outDir: string;
   index: string;
   pages: BookPage[];

@@ -13,10 +13,10 @@ import { spawnSync } from 'child_process';
 import { pathToFileURL } from 'url';
 import { CHROMIUM_ARGS, chromiumPath } from '../report/browser';
 
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-export const NOTEBOOK_DIR = path.join(PACKAGE_ROOT, 'notebooks');
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const NOTEBOOK_DIR = path.join(PACKAGE_ROOT, 'notebooks');
 
-export interface NotebookRunOptions {
+interface NotebookRunOptions {
   /** Notebooks to run (file names or paths). Default: every `notebooks/NN_*.ipynb`. */
   notebooks?: string[];
   /** Output folder for executed notebooks and HTML. Default `results/notebooks`. */
@@ -31,7 +31,7 @@ export interface NotebookRunOptions {
   log?: (line: string) => void;
 }
 
-export interface NotebookResult {
+interface NotebookResult {
   notebook: string;
   ok: boolean;
   seconds: number;
@@ -68,7 +68,7 @@ export function notebookDirtiness(file: string): string[] {
 export const MAX_EXECUTED_NOTEBOOK_BYTES = 1_500_000;
 
 /** What a check of an executed notebook found. */
-export interface ExecutedNotebookReport {
+interface ExecutedNotebookReport {
   bytes: number;
   /** Outputs carrying a plotly figure (`application/vnd.plotly.v1+json`). */
   figures: number;
@@ -109,7 +109,7 @@ export function checkExecutedNotebook(file: string, options: { maxBytes?: number
 }
 
 /** What a page showed in Chromium. */
-export interface PageCheck {
+interface PageCheck {
   /** `<img>` elements that loaded (natural width > 0). */
   images: number;
   /** `<img>` elements that did not load. */
@@ -162,7 +162,7 @@ export function jupyterMissing(python: string): string | undefined {
 }
 
 /** Installs the tslab kernelspec into a private Jupyter data folder; returns that folder. */
-export function installTslabKernel(python: string): string {
+function installTslabKernel(python: string): string {
   const tslab = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'tslab');
   if (!fs.existsSync(tslab)) throw new Error(`tslab is not installed (${tslab}); run npm install`);
   const prefix = path.join(os.tmpdir(), `saplab-jupyter-${process.getuid?.() ?? 'user'}`);

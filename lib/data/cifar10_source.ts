@@ -14,16 +14,16 @@ import type { Dataset, Split } from './fashion_mnist';
 import { dataSearchPath, digestCheck, downloadDir, notFoundError, SearchDir } from './locate';
 
 /** The official archive of the binary version. */
-export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
+const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 /** MD5 of `cifar-10-binary.tar.gz` as published on the CIFAR-10 page. */
-export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
+const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 /** File name of the archive. */
 export const CIFAR10_ARCHIVE = 'cifar-10-binary.tar.gz';
 /** Folder name inside the archive. */
-export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
+const CIFAR10_FOLDER = 'cifar-10-batches-bin';
 
 /** The batch files of a split. */
-export function cifar10BatchNames(split: Split): string[] {
+function cifar10BatchNames(split: Split): string[] {
   return split === 'test' ? ['test_batch.bin'] : [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 }
 

@@ -5,7 +5,7 @@ import * as http from 'http';
 import * as https from 'https';
 
 /** Options of `download`. */
-export interface DownloadOptions {
+interface DownloadOptions {
   /** Throws if the downloaded bytes are not acceptable (e.g. a checksum mismatch). */
   check?: (bytes: Buffer) => void;
   /** Give up after this many milliseconds. Default 120000. */

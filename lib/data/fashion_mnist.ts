@@ -31,7 +31,7 @@ export const FASHION_MNIST_CLASSES = [
 ] as const;
 
 /** Official mirror of the Fashion-MNIST files. */
-export const FASHION_MNIST_MIRROR = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
+const FASHION_MNIST_MIRROR = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 
 /** A data set split. */
 export type Split = 'train' | 'test';
@@ -59,7 +59,7 @@ export const FASHION_MNIST_FILES: Record<Split, { images: FileSpec; labels: File
 /** The package's own `data/` folder (shipped files). */
 export const PACKAGE_DATA_DIR = path.resolve(__dirname, '..', '..', 'data');
 /** Where the Debian package `dataset-fashion-mnist` puts the files. */
-export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Options of `loadFashionMnist`. */
 export interface LoadFashionMnistOptions {
@@ -89,7 +89,7 @@ export interface Dataset {
 }
 
 /** Folders searched for the files, in order, with where each came from. */
-export function fashionMnistSearchPath(dir?: string, searchDefaults = true): { dir: string; source: string }[] {
+function fashionMnistSearchPath(dir?: string, searchDefaults = true): { dir: string; source: string }[] {
   const out: { dir: string; source: string }[] = [];
   if (dir) out.push({ dir, source: 'dir option' });
   if (!searchDefaults) return out;

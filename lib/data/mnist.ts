@@ -14,7 +14,7 @@ import type { Dataset, Split } from './fashion_mnist';
 import { dataSearchPath, digestCheck, downloadDir, notFoundError } from './locate';
 
 /** Default MNIST mirror; `SAPLAB_MNIST_MIRROR` or the `mirror` option replaces it. */
-export const MNIST_MIRROR = 'https://ossci-datasets.s3.amazonaws.com/mnist/';
+const MNIST_MIRROR = 'https://ossci-datasets.s3.amazonaws.com/mnist/';
 
 /** MNIST file names and the MD5 of each `.gz` file. */
 export const MNIST_FILES: Record<Split, { images: { name: string; md5: string }; labels: { name: string; md5: string } }> = {
@@ -101,7 +101,7 @@ export async function loadMnist(options: LoadIdxOptions = {}): Promise<Dataset> 
 }
 
 /** File-name patterns `idx` accepts for a split: `<prefix>-images…` and `<prefix>-labels…`. */
-export const IDX_PREFIXES: Record<Split, string[]> = { train: ['train'], test: ['t10k', 'test'] };
+const IDX_PREFIXES: Record<Split, string[]> = { train: ['train'], test: ['t10k', 'test'] };
 
 /**
  * Loads any IDX image/label pair from `dir` (`--dataset idx --data DIR`): for the test split the

@@ -7,7 +7,7 @@ import { DataError } from './errors';
 import { maybeGunzip } from './idx';
 
 /** One regular file of an archive. */
-export interface TarEntry {
+interface TarEntry {
   /** Path inside the archive, e.g. `cifar-10-batches-bin/test_batch.bin`. */
   name: string;
   /** The file's bytes (a view into the decompressed archive). */

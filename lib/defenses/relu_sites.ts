@@ -23,7 +23,7 @@ interface NodeLike {
 }
 
 /** The rebuilt model, the inserted layers in graph order, and the names of the ReLU layers. */
-export interface AfterRelu<L extends tf.layers.Layer> {
+interface AfterRelu<L extends tf.layers.Layer> {
   net: tf.LayersModel;
   layers: L[];
   sites: string[];

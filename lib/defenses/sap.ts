@@ -91,7 +91,7 @@ function applySampler(h: tf.Tensor, gradient: SapGradient, sample: Sampler): tf.
 }
 
 /** The exact sampler `choice` stands for on the active backend (`'auto'` resolved). */
-export function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
+function resolveSampler(choice: SapSampler): Exclude<SapSampler, 'auto'> {
   if (choice !== 'auto') return choice;
   const backend = tf.getBackend();
   if (backend === 'wasm') return wasmSapSamplerActive() ? 'wasm' : 'javascript';

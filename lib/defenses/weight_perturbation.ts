@@ -42,7 +42,7 @@ type KernelLayer = tf.layers.Layer & {
 };
 
 /** `true` for the layers whose kernel the weight baselines perturb (`Conv2D`, `Dense`). */
-export function isKernelLayer(layer: tf.layers.Layer): boolean {
+function isKernelLayer(layer: tf.layers.Layer): boolean {
   const cls = layer.getClassName();
   return cls === 'Conv2D' || cls === 'Dense';
 }

@@ -36,7 +36,7 @@ export interface MatrixGame {
 export type GamePlayer = 'row' | 'column';
 
 /** Tolerance on `|sum(p) - 1|` and on negative entries accepted by {@link checkStrategy}. */
-export const STRATEGY_TOLERANCE = 1e-6;
+const STRATEGY_TOLERANCE = 1e-6;
 
 /**
  * Checks that `payoff` is a non-empty rectangular matrix of finite numbers and returns its shape

@@ -43,7 +43,7 @@ export interface GameTrace {
 }
 
 /** Resolved {@link DynamicsOptions}. */
-export interface ResolvedDynamicsOptions {
+interface ResolvedDynamicsOptions {
   iterations: number;
   seed: number;
   recordEvery: number;

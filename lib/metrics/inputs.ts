@@ -11,7 +11,7 @@ export type ProbsInput = tf.Tensor | ArrayLike<number>[];
 export type LabelsInput = tf.Tensor | ArrayLike<number>;
 
 /** A row-major matrix read from a tensor or from nested arrays. */
-export interface Matrix {
+interface Matrix {
   data: ArrayLike<number>;
   rows: number;
   cols: number;

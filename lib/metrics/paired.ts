@@ -190,7 +190,7 @@ export interface PairedMeanDifference extends PairedDifference {
 }
 
 /** Up to this many pairs the sign-flip test enumerates all 2^n flips exactly. */
-export const EXACT_SIGN_FLIP_MAX_N = 16;
+const EXACT_SIGN_FLIP_MAX_N = 16;
 
 function quantileSorted(sorted: Float64Array, q: number): number {
   // Linear interpolation between order statistics (Hyndman & Fan type 7, as R's default).

@@ -37,7 +37,7 @@ export function checkInputConventions(conv: InputConventions, channels?: number)
 }
 
 /** `true` when the conventions change nothing (`[0, 1]`, no mean/std). */
-export function isIdentityConvention(conv: InputConventions): boolean {
+function isIdentityConvention(conv: InputConventions): boolean {
   return (conv.range ?? [0, 1])[1] === 1 && conv.mean == null && conv.std == null;
 }
 

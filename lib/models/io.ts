@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../data/download';
 const WEIGHTS_FILE = 'weights.bin';
 
 /** An IO handler that saves a model into `dir` (created if needed). */
-export function fileSaveHandler(dir: string): tf.io.IOHandler {
+function fileSaveHandler(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     fs.mkdirSync(dir, { recursive: true });
     const weightData = artifacts.weightData

@@ -18,7 +18,7 @@ export class ModelError extends Error {
 }
 
 /** `true` for `http://` and `https://` sources. */
-export function isHttpSource(source: string): boolean {
+function isHttpSource(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 

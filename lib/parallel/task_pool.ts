@@ -25,7 +25,7 @@ interface Running<R> {
 }
 
 /** One worker thread of a `TaskPool`. */
-export class PoolWorker<T, R> {
+class PoolWorker<T, R> {
   private next = 1;
   private running: Running<R> | undefined;
   /** Set once the thread has exited or failed. */

@@ -12,7 +12,7 @@ export interface ShapedArray {
 
 /** A tensor, a `ShapedArray` or nested number arrays. */
 export type ArrayInput = tf.Tensor | ShapedArray | NestedNumbers;
-export type NestedNumbers = number[] | NestedNumbers[] | ArrayLike<number>[];
+type NestedNumbers = number[] | NestedNumbers[] | ArrayLike<number>[];
 
 /** Per-example class predictions: labels `[n]` or scores `[n, classes]` (argmax taken). */
 export type LabelsLike = tf.Tensor | ArrayLike<number> | ArrayLike<number>[];

@@ -82,7 +82,7 @@ export function parseCsv(text: string, stringColumns: ReadonlySet<string> = new 
 }
 
 /** Options of `toCsv`. */
-export interface CsvOptions {
+interface CsvOptions {
   /** Round numbers to this many decimals (e.g. 6). Default: written as they are. */
   decimals?: number;
 }

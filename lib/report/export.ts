@@ -73,7 +73,7 @@ export async function exportFigure(figure: PlotlyFigure, file: string, options: 
 }
 
 /** CSS pixels per inch: the unit of Plotly layouts and of Chromium's PDF pages. */
-export const CSS_PX_PER_INCH = 96;
+const CSS_PX_PER_INCH = 96;
 
 /** Widths of a journal figure, in inches: one column and two columns of a two-column paper. */
 export const PAPER_WIDTHS = { column: 3.25, page: 6.75 } as const;
@@ -105,7 +105,7 @@ export interface PaperSize {
 }
 
 /** Width and height of a paper figure (see `PaperFigureOptions`), checked. */
-export function paperSize(figure: PlotlyFigure, options: PaperFigureOptions = {}): PaperSize {
+function paperSize(figure: PlotlyFigure, options: PaperFigureOptions = {}): PaperSize {
   const widthInches = options.widthInches ?? PAPER_WIDTHS.column;
   if (!Number.isFinite(widthInches) || widthInches < 1 || widthInches > 20) throw new Error(`paper figure: widthInches must be in [1, 20], got ${widthInches}`);
   const w = typeof figure.layout.width === 'number' ? figure.layout.width : undefined;

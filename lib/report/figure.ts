@@ -58,7 +58,7 @@ export interface PlotlyFigure {
 }
 
 /** The axis key of a trace reference: `'x'` → `'xaxis'`, `'y3'` → `'yaxis3'`. */
-export function axisKey(ref: string): string {
+function axisKey(ref: string): string {
   const m = /^([xy])(\d*)$/.exec(ref);
   if (!m) throw new Error(`not an axis reference: ${ref}`);
   return `${m[1]}axis${m[2] === '1' ? '' : m[2]}`;
@@ -70,7 +70,7 @@ export function figureAxis(figure: PlotlyFigure, ref: string): PlotlyAxis | unde
 }
 
 /** One cell of a subplot grid. */
-export interface GridCell {
+interface GridCell {
   row: number;
   column: number;
   /** Trace references, e.g. `'x3'`, `'y3'` (`'x'`, `'y'` for the first cell). */
@@ -82,7 +82,7 @@ export interface GridCell {
 }
 
 /** Spacing of a grid of subplots. */
-export interface GridOptions {
+interface GridOptions {
   /** Horizontal gap between cells, as a fraction of the width. Default 0.06. */
   gapX?: number;
   /** Vertical gap between cells, as a fraction of the height. Default 0.1. */

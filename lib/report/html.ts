@@ -116,7 +116,7 @@ export interface FigureHtmlOptions {
 }
 
 /** A fresh id for a figure `<div>`. */
-export function newFigureId(): string {
+function newFigureId(): string {
   return `saplab-figure-${randomBytes(6).toString('hex')}`;
 }
 

@@ -11,7 +11,7 @@ import * as zlib from 'zlib';
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A decoded 8-bit image: `channels` bytes per pixel (3 RGB, 4 RGBA), rows top to bottom. */
-export interface PngPixels {
+interface PngPixels {
   width: number;
   height: number;
   channels: 3 | 4;

@@ -27,7 +27,7 @@ import { checkFigure, figureHtml } from './html';
 /** Pixel density of the PNG in notebook outputs: 1.5 keeps an executed notebook of eight
  * figures well under 1.5 MB while staying sharp on high-density screens. Paper figures come from
  * `exportFigure` / `exportPaperFigure` instead. */
-export const SHOW_SCALE = 1.5;
+const SHOW_SCALE = 1.5;
 
 /** The MIME type of a Plotly figure's JSON (JupyterLab, VS Code, nteract). */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -47,7 +47,7 @@ export interface MimeBundle {
 }
 
 /** Options of `figureBundle`. */
-export interface FigureBundleOptions {
+interface FigureBundleOptions {
   /** PNG bytes of the figure (`image/png`). */
   png?: Uint8Array;
   /** Add the interactive `text/html` of `figureHtml`: `'inline'` with the plotly.js bundle,
@@ -58,7 +58,7 @@ export interface FigureBundleOptions {
 }
 
 /** A short text stand-in for the figure (`text/plain`). */
-export function figureSummary(figure: PlotlyFigure): string {
+function figureSummary(figure: PlotlyFigure): string {
   const title = typeof figure.layout.title?.text === 'string' ? figure.layout.title.text.replace(/<[^>]*>/g, '') : 'untitled';
   return `Plotly figure "${title}" (${figure.data.length} trace${figure.data.length === 1 ? '' : 's'})`;
 }
@@ -83,7 +83,7 @@ export function figureBundle(figure: PlotlyFigure, options: FigureBundleOptions 
 }
 
 /** Options of `notebookOutput` (the classic interactive HTML bundle). */
-export interface NotebookOutputOptions {
+interface NotebookOutputOptions {
   /** Put the plotly.js bundle in this output. Default `false`. */
   includePlotly?: boolean;
   /** PNG bytes of the figure, for viewers without JavaScript. */
@@ -200,7 +200,7 @@ function printNotice(options: { quiet?: boolean }): void {
  * The bundle `show` sends, built without sending it: the PNG rendered when `staticImage` asks
  * for one (`'auto'`: when a browser is available), the HTML when `html` asks for it.
  */
-export async function renderBundle(figure: PlotlyFigure, options: Omit<ShowOptions, 'display' | 'quiet'> & { includePlotly?: boolean } = {}): Promise<{ bundle: MimeBundle; png?: Buffer }> {
+async function renderBundle(figure: PlotlyFigure, options: Omit<ShowOptions, 'display' | 'quiet'> & { includePlotly?: boolean } = {}): Promise<{ bundle: MimeBundle; png?: Buffer }> {
   checkFigure(figure);
   const wantPng = options.staticImage === true || ((options.staticImage ?? 'auto') === 'auto' && chromiumAvailable());
   let png: Buffer | undefined;
@@ -251,7 +251,7 @@ export async function show(figure: PlotlyFigure, options: ShowOptions = {}): Pro
 }
 
 /** A figure that also answers `[Symbol.for('Jupyter.display')]()` with its bundle. */
-export interface DisplayableFigure extends PlotlyFigure {
+interface DisplayableFigure extends PlotlyFigure {
   /** Resolves to the figure's MIME bundle (plotly JSON, PNG when a browser is available, text). */
   [JUPYTER_DISPLAY](): Promise<MimeBundle>;
 }
@@ -336,7 +336,7 @@ export function tableBundle(rows: readonly Record<string, TableValue>[], options
 }
 
 /** A table that answers `[Symbol.for('Jupyter.display')]()` with its `tableBundle`. */
-export interface DisplayableTable {
+interface DisplayableTable {
   /** The rows shown. */
   rows: readonly Record<string, TableValue>[];
   /** The bundle. */

@@ -104,7 +104,7 @@ export function makeResultRow(fields: ResultRowFields, acc: AccuracyResult, cal?
 }
 
 /** The columns of `rows`: the standard ones, then extra columns in order of first appearance. */
-export function resultColumns(rows: readonly ResultRow[]): string[] {
+function resultColumns(rows: readonly ResultRow[]): string[] {
   const extra: string[] = [];
   const seen = new Set<string>(RESULT_COLUMNS);
   for (const row of rows) {
@@ -124,7 +124,7 @@ export function resultColumns(rows: readonly ResultRow[]): string[] {
  * finite number for the optional metrics, and string/finite number/boolean/null extras.
  * Throws naming the row and column.
  */
-export function validateResultRows(rows: readonly ResultRow[]): void {
+function validateResultRows(rows: readonly ResultRow[]): void {
   if (!Array.isArray(rows)) throw new Error('results must be an array of rows');
   rows.forEach((row, i) => {
     const bad = (col: string, why: string): never => {

@@ -32,13 +32,13 @@ export async function loadExtraModels(config: ReproduceConfig): Promise<Map<stri
 }
 
 /** What calibration needs from the grid's loaded inputs: the config's model, the other rows' models, the input conventions. */
-export interface RowModels {
+interface RowModels {
   inputs: { net: tf.LayersModel; wrap: (m: Model | tf.LayersModel) => Model };
   extraNets: Map<string, tf.LayersModel>;
 }
 
 /** The model a row runs on. */
-export function netFor(models: RowModels, config: ReproduceConfig, d: DefenseSpec): tf.LayersModel {
+function netFor(models: RowModels, config: ReproduceConfig, d: DefenseSpec): tf.LayersModel {
   return d.model !== undefined && d.model !== config.model ? models.extraNets.get(d.model)! : models.inputs.net;
 }
 
@@ -97,7 +97,7 @@ export async function matchStrengths(config: ReproduceConfig, models: RowModels,
 }
 
 /** A row's evaluated model and, where it differs, the model BPDA differentiates. */
-export interface BuiltRow {
+interface BuiltRow {
   model: Model & { dispose?: () => void };
   bpda?: Model & { dispose?: () => void };
 }

@@ -87,7 +87,7 @@ export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s:
 }
 
 /** The `autoAttack` options of an `autoattack` spec (the budgets; eps, seed and image ids come per batch). */
-export function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: number): Omit<AutoAttackOptions, 'eps'> {
+function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: number): Omit<AutoAttackOptions, 'eps'> {
   const eotSamples = stochastic ? spec.eotSamples ?? 20 : 1;
   return {
     version: spec.version ?? 'rand',
@@ -276,7 +276,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
 }
 
 /** What a cell records about its predictions: accuracy, calibration and per-image correctness. */
-export type CellMetrics = Pick<CellResult, 'n' | 'accuracy' | 'accuracyLow' | 'accuracyHigh' | 'ece' | 'mce' | 'nll' | 'brier' | 'correct' | 'bins'>;
+type CellMetrics = Pick<CellResult, 'n' | 'accuracy' | 'accuracyLow' | 'accuracyHigh' | 'ece' | 'mce' | 'nll' | 'brier' | 'correct' | 'bins'>;
 
 /**
  * The metrics of a cell from its predicted probabilities `[n, classes]` and labels `[n]` (the one

@@ -11,7 +11,7 @@ import { CellInputs, CellTask, computeCell, loadCellInputs } from './cell';
 import type { Shard } from './shard';
 
 /** What the main thread passes when it starts a cell worker. */
-export interface CellWorkerData {
+interface CellWorkerData {
   config: ReproduceConfig;
   backend: BackendChoice | 'auto';
   /** Strengths of the `matchTo` baselines, calibrated once by the main thread. */

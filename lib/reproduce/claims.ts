@@ -13,7 +13,7 @@ const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1
 const pText = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toPrecision(2)}`);
 
 /** `eps 0.05: 28.7% vs 34.7%, −6.0 points [−11.3, −0.7], p = 0.03` for one comparison. */
-export function shortComparison(r: ComparisonRow): string {
+function shortComparison(r: ComparisonRow): string {
   return `eps ${r.eps}: ${pct(r.accuracy)} vs ${pct(r.referenceAccuracy)}, ${pts(r.diff)} points [${pts(r.low)}, ${pts(r.high)}], ${pText(r.pValue)}`;
 }
 
@@ -22,7 +22,7 @@ export function shortComparison(r: ComparisonRow): string {
  * `reference`"): where the interval excludes 0 in either direction, and the eps where it does not,
  * with the images that would resolve the largest unresolved effect.
  */
-export function verdict(rows: readonly ComparisonRow[], better: string, worse: string): string {
+function verdict(rows: readonly ComparisonRow[], better: string, worse: string): string {
   if (!rows.length) return '';
   const up = rows.filter((r) => r.low > 0);
   const down = rows.filter((r) => r.high < 0);

@@ -60,7 +60,7 @@ export interface ComparisonRow {
 }
 
 /** The correctness flags of a cell (its `correct` string of 0/1). */
-export function cellFlags(cell: CellResult): Uint8Array {
+function cellFlags(cell: CellResult): Uint8Array {
   const out = new Uint8Array(cell.correct.length);
   for (let i = 0; i < cell.correct.length; i++) out[i] = cell.correct.charCodeAt(i) === 49 ? 1 : 0;
   return out;
@@ -137,12 +137,12 @@ export function adaptiveAttacks(config: ReproduceConfig): AttackSpec[] {
 }
 
 /** Whether an attack uses no gradient: Square, or an `autoattack` suite that contains Square. */
-export function usesGradientFree(a: AttackSpec): boolean {
+function usesGradientFree(a: AttackSpec): boolean {
   return a.method === 'square' || (a.method === 'autoattack' && (a.suite ?? []).includes('square')) || (a.method === 'autoattack' && !a.suite && a.version === 'standard');
 }
 
 /** White-box gradient attacks (transfer, gradient-free and budget-curve attacks excluded). */
-export function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
+function whiteBoxGradientAttacks(config: ReproduceConfig): AttackSpec[] {
   return config.attacks.filter((a) => !usesGradientFree(a) && !a.transferFrom && !a.budgetOf);
 }
 
@@ -184,7 +184,7 @@ function row(kind: ComparisonRow['kind'], a: CellResult, b: CellResult): Compari
  * lowest accuracy. (Choosing by the observed minimum favours the gradient attacks, so checks that
  * compare another attack against it err towards passing, not failing.)
  */
-export function strongestGradientCell(config: ReproduceConfig, index: CellIndex, defense: string, eps: number): CellResult | undefined {
+function strongestGradientCell(config: ReproduceConfig, index: CellIndex, defense: string, eps: number): CellResult | undefined {
   let best: CellResult | undefined;
   for (const a of whiteBoxGradientAttacks(config)) {
     const c = index.get(defense, a.name, eps);

@@ -35,7 +35,7 @@ export interface GridPlanEntry<T> {
 }
 
 /** One worker thread of a `GridWorkerPool`. */
-export interface GridWorker<T, C> {
+interface GridWorker<T, C> {
   /** Computes a task on the worker, calling `onStep` as the worker reports steps. */
   run(task: T, onStep: () => void): Promise<C>;
   /** Set once the worker is gone (its loop then stops taking cells). */
@@ -51,7 +51,7 @@ export interface GridWorkerPool<T, C> {
 }
 
 /** Options of `runGrid`. */
-export interface RunGridOptions<T, C extends GridCell> {
+interface RunGridOptions<T, C extends GridCell> {
   /** The run folder's `cells/` (from `openRunFolder`). */
   cellsDir: string;
   /** Every cell of the grid, in the order of the report. */
@@ -75,7 +75,7 @@ export interface RunGridOptions<T, C extends GridCell> {
 }
 
 /** What `runGrid` did. */
-export interface GridRun<C> {
+interface GridRun<C> {
   /** `complete`: every cell finished; `stopped`: `stopAfterCells` reached; `interrupted`: Ctrl-C. */
   status: 'complete' | 'stopped' | 'interrupted';
   /** The finished cells (failed ones included), in plan order. */

@@ -87,7 +87,7 @@ export function gridCells(c: ReproduceConfig): GridCellSpec[] {
  * the images still robust and APGD stops on an image once it breaks, so a run costs less, by how
  * much depends on the defense and eps.
  */
-export function suiteCostPerImage(attack: AttackSpec, stochastic: boolean, samples: number): number {
+function suiteCostPerImage(attack: AttackSpec, stochastic: boolean, samples: number): number {
   const eot = stochastic ? attack.eotSamples ?? 20 : 1;
   const apgdRun = 3 * eot * ((attack.steps ?? 100) + 1) * (attack.restarts ?? 1);
   const names = attack.suite ?? AUTOATTACK_VERSIONS[attack.version ?? 'rand'];

@@ -50,7 +50,7 @@ export function modelLabel(model: string): string {
 }
 
 /** Loads the model of a config (shipped name or path/URL); a failure is a `ModelError`. */
-export async function loadConfiguredModel(model: string): Promise<tf.LayersModel> {
+async function loadConfiguredModel(model: string): Promise<tf.LayersModel> {
   if (model === 'fashion-cnn') return loadPretrained('fashion-cnn');
   return loadModelFrom(model);
 }

@@ -55,7 +55,7 @@ export function checkAttacks(o: {
  * it at 2x steps and 2x EOT samples (the checklist's more-effort check), and the budget-curve
  * cells at 1/4 and 1/2 of both (`budgetOf`), all on `effortOn` at `effortEps`.
  */
-export function suiteAttacks(o: {
+function suiteAttacks(o: {
   /** Name of the suite's column. Default `AutoAttack`. */
   name?: string;
   steps: number;
@@ -237,7 +237,7 @@ function attacksFor(eot: number, mcSamples: number, stochastic: string[], bpda: 
  * intervals about ±4 to ±9 points), plus the checklist's attacks on SAP-100. About 7 minutes on
  * the shared 2-core machine (load ~5): 4 of calibration, 3 of grid.
  */
-export function baselinesPreset(): ReproduceConfig {
+function baselinesPreset(): ReproduceConfig {
   const match = (name: string, kind: BaselineKind): DefenseSpec => ({ name, kind, matchTo: 'SAP-100' });
   const defenses: DefenseSpec[] = [
     { name: 'dense', kind: 'dense' },
@@ -277,7 +277,7 @@ export function baselinesPreset(): ReproduceConfig {
  * at eps 0.05 and 0.1, on 100 test images, plus the checklist's attacks on the SAP rows. About 6
  * minutes on the shared 2-core machine (load ~5).
  */
-export function adversarialTrainingPreset(): ReproduceConfig {
+function adversarialTrainingPreset(): ReproduceConfig {
   const defenses: DefenseSpec[] = [];
   for (const [label, model] of [['dense', 'fashion-cnn'], ['FGSM-AT', 'fashion-cnn-fgsm-at'], ['PGD-AT', 'fashion-cnn-pgd-at']] as const) {
     defenses.push({ name: label, kind: 'dense', model });
@@ -312,7 +312,7 @@ export function adversarialTrainingPreset(): ReproduceConfig {
  * with the checklist's attacks (the suite at 2x steps and 2x EOT on SAP-100 at eps 0.05). Hours
  * on a laptop: the command prints its estimate first.
  */
-export function autoattackRandPreset(): ReproduceConfig {
+function autoattackRandPreset(): ReproduceConfig {
   return {
     ...MODEL_INPUT_DEFAULTS,
     n: 1000,

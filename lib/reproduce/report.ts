@@ -26,7 +26,7 @@ import { claims, pairedTable } from './claims';
 import { budgetPoints, headlineSuite, headlineTable } from './headline';
 import { budgetCurveFigure } from '../report/budget_curve';
 
-export interface ReportInput {
+interface ReportInput {
   outDir: string;
   config: ReproduceConfig;
   cells: CellResult[];
@@ -41,7 +41,7 @@ export interface ReportInput {
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 const DATASET_LABELS: Record<string, string> = { 'fashion-mnist': 'Fashion-MNIST', mnist: 'MNIST', cifar10: 'CIFAR-10', idx: 'IDX' };
 /** Display name of a config's data set. */
-export function datasetLabel(config: ReproduceConfig): string {
+function datasetLabel(config: ReproduceConfig): string {
   return DATASET_LABELS[config.dataset] ?? config.dataset;
 }
 
@@ -137,7 +137,7 @@ function headlineSection(config: ReproduceConfig, cells: CellResult[]): string[]
 }
 
 /** Writes the figures and `summary.md`. */
-export async function writeReport(input: ReportInput): Promise<void> {
+async function writeReport(input: ReportInput): Promise<void> {
   const { outDir, config, cells, rows } = input;
   const comparisons = comparisonRows(config, cells);
   writeComparisons(comparisons, outDir);

@@ -16,7 +16,7 @@ import { cellsToRows, writeRunReport } from './report';
 import { backendInfo } from '../backend';
 import { TaskPool } from '../parallel/task_pool';
 import { workerCount } from '../parallel/worker_count';
-import { openRunFolder, readCellFile, runMetadata, writeRunJson } from './run_folder';
+import { openRunFolder, runMetadata, writeRunJson } from './run_folder';
 import { CellResult, CellTask, computeCell, failedCell, loadCellInputs, needsRelu } from './cell';
 import { describeConventions, EvaluationInputs } from './inputs';
 import { openShardFolder, shardRange, type Shard } from './shard';
@@ -71,9 +71,6 @@ export interface ReproduceResult {
   /** Worker threads used besides the main thread. */
   workers: number;
 }
-
-/** Model label of the default run (`modelLabel(config.model)` in general). */
-export const MODEL_LABEL = 'fashion-cnn';
 
 function defaultCellWorker(): string {
   return compiledWorkerScript(__dirname, 'reproduce', 'cell_worker.js', 'pass workerScript, or use workers: 0');
@@ -142,9 +139,4 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   ev.dispose();
   inputs.extraNets.forEach((n) => n.dispose());
   return { status, outDir, cells, rows, computed, reused, workers };
-}
-
-/** Reads a finished cell; a missing, unreadable or failed cell counts as not finished. */
-export function readCell(cellsDir: string, key: string): CellResult | undefined {
-  return readCellFile<CellResult>(cellsDir, key);
 }

@@ -65,7 +65,7 @@ export function readCellFile<T extends { error?: string }>(cellsDir: string, key
 export class Interrupted extends Error {}
 
 /** The state of a Ctrl-C guard: `interrupted` turns true on the first SIGINT. */
-export interface InterruptGuard {
+interface InterruptGuard {
   readonly interrupted: boolean;
   /** Throws `Interrupted` when a SIGINT arrived (call between batches). */
   check(): void;
@@ -99,7 +99,7 @@ export function interruptGuard(log: (line: string) => void): InterruptGuard {
 }
 
 /** The git commit of the package's checkout, or `null` outside a git checkout. */
-export function gitCommit(): string | null {
+function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -108,7 +108,7 @@ export function gitCommit(): string | null {
 }
 
 /** The package version from `package.json`. */
-export function packageVersion(): string {
+function packageVersion(): string {
   try {
     return JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')).version;
   } catch {

@@ -29,7 +29,7 @@ import { PRETRAINED } from '../models/pretrained';
 import type { DefenseSpec, ReproduceConfig } from './spec';
 
 /** Every defense kind the grid knows. */
-export const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS] as const;
+const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS] as const;
 
 /** Keys a defense entry may have. */
 export const DEFENSE_SPEC_KEYS = ['name', 'kind', 'sampleFraction', 'rate', 'sigma', 'fraction', 'matchTo', 'model'];

@@ -156,11 +156,6 @@ export class CatchBatch {
     this.observationShape = [this.rows, this.columns, 1];
   }
 
-  /** Number of games. */
-  get size(): number {
-    return this.states.length;
-  }
-
   /** Starts one episode per seed (see `Catch.episodeSeed`); returns the observations `[n, rows, columns, 1]`. */
   reset(episodeSeeds: ArrayLike<number>): Float32Array {
     if (episodeSeeds.length < 1) throw new Error('CatchBatch: reset needs at least one episode seed');

@@ -96,7 +96,7 @@ export interface TrainDqnResult {
 }
 
 /** Checks a full config; throws naming the first bad key. */
-export function checkDqnConfig(c: DqnConfig): void {
+function checkDqnConfig(c: DqnConfig): void {
   const posInt = ['totalSteps', 'bufferSize', 'batchSize', 'trainEvery', 'targetUpdateEvery', 'returnWindow'] as const;
   for (const k of posInt) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`DQN: ${k} must be a positive integer, got ${c[k]}`);
   if (!Number.isInteger(c.learningStarts) || c.learningStarts < 0) throw new Error(`DQN: learningStarts must be an integer >= 0, got ${c.learningStarts}`);

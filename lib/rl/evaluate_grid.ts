@@ -45,7 +45,7 @@ export interface RlEvaluateResult {
 }
 
 /** The cells of the RL grid in the order of the report, with their cost in gradient-pass equivalents per step. */
-export function rlPlan(config: RlEvaluateConfig): GridPlanEntry<RlCellTask>[] {
+function rlPlan(config: RlEvaluateConfig): GridPlanEntry<RlCellTask>[] {
   const steps = Math.ceil(config.episodes / config.batchSize) * CATCH_STEPS;
   const plan: GridPlanEntry<RlCellTask>[] = [];
   for (const { agent, attack } of rlGridPairs(config)) {

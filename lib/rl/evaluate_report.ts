@@ -21,7 +21,7 @@ import type { RlCell } from './evaluate_cell';
 import type { CheckEvidence, CheckResult, CheckStatus } from '../reproduce/checks';
 
 /** One row of `results.csv`. */
-export interface RlResultRow {
+interface RlResultRow {
   game: string;
   model: string;
   agent: string;
@@ -56,7 +56,7 @@ export interface RlComparisonRow {
 }
 
 /** What the RL evaluation report is written from. */
-export interface RlReportInput {
+interface RlReportInput {
   outDir: string;
   config: RlEvaluateConfig;
   cells: RlCell[];
@@ -131,7 +131,7 @@ export function rlComparisons(config: RlEvaluateConfig, cells: RlCell[]): RlComp
 }
 
 /** Writes `<base>.csv` and `<base>.json` atomically. */
-export function writeRows(rows: object[], base: string): void {
+function writeRows(rows: object[], base: string): void {
   writeFileAtomic(`${base}.csv`, toCsv(rows.length ? Object.keys(rows[0]) : [], rows));
   writeFileAtomic(`${base}.json`, JSON.stringify(rows, null, 1) + '\n');
 }

@@ -7,7 +7,7 @@
 import { Rng } from '../seed';
 
 /** A sampled minibatch, in flat typed arrays ready for `tf.tensor`. */
-export interface ReplayBatch {
+interface ReplayBatch {
   /** `[batch, ...observationShape]` flattened. */
   observations: Float32Array;
   actions: Int32Array;

@@ -3,7 +3,7 @@
  * `start` to `end` over the first `duration` steps and stays at `end` afterwards.
  */
 
-export interface LinearScheduleOptions {
+interface LinearScheduleOptions {
   /** Value at step 0. */
   start: number;
   /** Value from step `duration` on. */

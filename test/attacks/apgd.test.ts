@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { APGD_MOMENTUM, apgd, apgdCheckpoints, apgdSchedule, apgdWithStats, averagedCorrect, Rng, type AttackLoss, type AttackNorm, type Model } from 'saplab';
+import { apgd, apgdWithStats, Rng, type AttackLoss, type AttackNorm, type Model } from 'saplab';
+import { APGD_MOMENTUM, apgdCheckpoints, apgdSchedule } from '../../lib/attacks/apgd';
+import { averagedCorrect } from '../../lib/attacks/scores';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { counting, inputDropout, linearLogits, linearModel, mlpModel, randomInputs, randomWeights, values } from './tiny_models';
 

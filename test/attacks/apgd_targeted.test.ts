@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { apgd, apgdTargeted, apgdTargetedWithStats, topOtherClasses, type Model } from 'saplab';
+import { apgd, apgdTargeted, apgdTargetedWithStats, type Model } from 'saplab';
+import { topOtherClasses } from '../../lib/attacks/apgd_targeted';
 import { expectNoLeak } from '../helpers';
 import { inputDropout, linearLogits, linearModel, randomInputs, randomWeights, values } from './tiny_models';
 

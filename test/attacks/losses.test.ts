@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { attackLoss, sortedLogits } from 'saplab';
+import { attackLoss, sortedLogits } from '../../lib/attacks/losses';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { values } from './tiny_models';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { keepWorstCase, pgd, pgdWithStats, type AttackLoss, type AttackNorm } from 'saplab';
+import { pgd, pgdWithStats, type AttackLoss, type AttackNorm } from 'saplab';
+import { keepWorstCase } from '../../lib/attacks/scores';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { counting, inputDropout, linearLogits, linearModel, randomInputs, randomWeights, values } from './tiny_models';
 

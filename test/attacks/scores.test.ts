@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { averagedCorrect, averagedLogProbs, averagedProbs, scoreInputs, selectBool, worstCaseKey, type Model } from 'saplab';
+import { type Model } from 'saplab';
+import { averagedCorrect, averagedLogProbs, averagedProbs, scoreInputs, selectBool, worstCaseKey } from '../../lib/attacks/scores';
 import { expectNoLeak } from '../helpers';
 import { values } from './tiny_models';
 

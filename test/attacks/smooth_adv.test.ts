@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { ABSTAIN, certify, smoothAdv, softSmoothedModel, withGaussianSmoothing } from 'saplab';
+import { ABSTAIN, certify, smoothAdv, withGaussianSmoothing } from 'saplab';
+import { softSmoothedModel } from '../../lib/attacks/smooth_adv';
 import { expectNoLeak } from '../helpers';
 import { binaryDecision, binaryModel, imagesAt, NORM_W } from '../defenses/smoothing_models';
 

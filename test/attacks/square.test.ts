@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { averagedCorrect, Rng, square, squarePSchedule, squareWithStats, type Model, type SquareStats } from 'saplab';
+import { Rng, square, squareWithStats, type Model, type SquareStats } from 'saplab';
+import { averagedCorrect } from '../../lib/attacks/scores';
+import { squarePSchedule } from '../../lib/attacks/square';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 import { counting, inputDropout, linearLogits, linearModel, mlpModel, randomInputs, randomWeights, values } from './tiny_models';
 

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseCifar10Batch, loadCifar10, DataError } from 'saplab';
+import { loadCifar10, DataError } from 'saplab';
+import { parseCifar10Batch } from '../../lib/data/cifar10';
 
 /** A CIFAR-10 binary batch of `n` records whose pixels encode (record, channel, pixel). */
 function batch(n: number, labelOf = (i: number) => i % 10): Buffer {

@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { loadCifar10Dataset, loadDataset, CIFAR10_ARCHIVE, DataError } from 'saplab';
+import { loadCifar10Dataset, loadDataset, DataError } from 'saplab';
+import { CIFAR10_ARCHIVE } from '../../lib/data/cifar10_source';
 import { cifarArchive, writeCifarFolder } from './generated';
 
 function serve(body: Buffer): Promise<{ url: string; close: () => void }> {

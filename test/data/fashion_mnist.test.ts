@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
 import * as zlib from 'zlib';
-import { loadFashionMnist, idxToDataset, encodeIdx, DataError, PACKAGE_DATA_DIR, FASHION_MNIST_FILES, idxSha256 } from 'saplab';
+import { loadFashionMnist, DataError } from 'saplab';
+import { idxToDataset, PACKAGE_DATA_DIR, FASHION_MNIST_FILES, idxSha256 } from '../../lib/data/fashion_mnist';
+import { encodeIdx } from '../../lib/data/idx';
 
 const shipped = path.join(PACKAGE_DATA_DIR, 'fashion-mnist');
 

@@ -3,7 +3,8 @@ import * as zlib from 'zlib';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseIdx, encodeIdx, readIdxFile, DataError, isGzip } from 'saplab';
+import { parseIdx, readIdxFile, DataError } from 'saplab';
+import { encodeIdx, isGzip } from '../../lib/data/idx';
 
 function images(n: number, rows = 3, cols = 2): Uint8Array {
   const data = new Uint8Array(n * rows * cols).map((_, i) => (i * 37) % 256);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as path from 'path';
-import { dataSearchPath, digestCheck, downloadDir, notFoundError, PACKAGE_DATA_DIR } from 'saplab';
+import { PACKAGE_DATA_DIR } from '../../lib/data/fashion_mnist';
+import { dataSearchPath, digestCheck, downloadDir, notFoundError } from '../../lib/data/locate';
 
 describe('data lookup', () => {
   it('searches --data, $SAPLAB_DATA/<name>, $SAPLAB_DATA, then the package data folder', () => {

@@ -6,7 +6,8 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { loadMnist, loadIdxPair, idxPairToDataset, MNIST_FILES, DataError } from 'saplab';
+import { loadMnist, DataError } from 'saplab';
+import { loadIdxPair, idxPairToDataset, MNIST_FILES } from '../../lib/data/mnist';
 import { idxBytes } from './generated';
 
 function serve(files: Record<string, Buffer>): Promise<{ url: string; close: () => void; hits: string[] }> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as zlib from 'zlib';
-import { readTar, writeTar, DataError } from 'saplab';
+import { DataError } from 'saplab';
+import { readTar, writeTar } from '../../lib/data/tar';
 
 describe('tar reader', () => {
   it('round-trips files of any size, gzip-compressed or not', () => {

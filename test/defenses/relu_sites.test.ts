@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { fashionCnn, insertAfterRelu } from 'saplab';
+import { fashionCnn } from 'saplab';
+import { insertAfterRelu } from '../../lib/defenses/relu_sites';
 
 describe('insertAfterRelu', () => {
   it('inserts one layer after each ReLU and shares the original layers', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, sapMultipliers, keepProbability, drawCount } from 'saplab';
+import { Rng, keepProbability, drawCount } from 'saplab';
+import { sapMultipliers } from '../../lib/defenses/sampler';
 
 // The JavaScript sampler (used on the cpu backend and for 'poisson'), tested on typed arrays.
 describe('sapMultipliers (JavaScript exact sampler)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { normalCdf, predictProbs, sampleCounts, withGaussianSmoothing, type Model } from 'saplab';
+import { predictProbs, sampleCounts, withGaussianSmoothing, type Model } from 'saplab';
+import { normalCdf } from '../../lib/metrics/normal';
 import { expectNoLeak } from '../helpers';
 import { binaryModel, imagesAt, NORM_W, W } from './smoothing_models';
 

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import {
-  applyWithKernels,
-  asModel,
-  fashionCnn,
-  keepProbability,
-  kernelLayers,
-  lossGradient,
-  pruneSmallest,
-  Rng,
-  withStochasticWeightPruning,
-  withWeightNoise,
-  withWeightPruning,
-} from 'saplab';
+import { asModel, fashionCnn, keepProbability, lossGradient, Rng, withStochasticWeightPruning, withWeightNoise, withWeightPruning } from 'saplab';
+import { applyWithKernels, kernelLayers, pruneSmallest } from '../../lib/defenses/weight_perturbation';
 import { expectNoLeak } from '../helpers';
 
 const D = 64; // 8x8x1 inputs

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { fashionCnn, resnet20, withSap, endsInRelu, SapLayer, predictLogits } from 'saplab';
+import { fashionCnn, resnet20, withSap, SapLayer, predictLogits } from 'saplab';
+import { endsInRelu } from '../../lib/defenses/relu_sites';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
 
 function images(n: number, shape: [number, number, number], seed: number): tf.Tensor4D {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { betaQuantile, binomialCdf, binomialPmf, binomialTestTwoSided, clopperPearson, clopperPearsonLower, logGamma, regularizedIncompleteBeta } from 'saplab';
+import { binomialTestTwoSided, clopperPearson, clopperPearsonLower } from 'saplab';
+import { betaQuantile, binomialCdf, binomialPmf, logGamma, regularizedIncompleteBeta } from '../../lib/metrics/binomial';
 
 describe('clopperPearson', () => {
   // statsmodels 0.13.5 proportion_confint(k, n, alpha, method="beta") (scipy 1.10.1), written here.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { calibration, NLL_EPSILON } from 'saplab';
+import { calibration } from 'saplab';
+import { NLL_EPSILON } from '../../lib/metrics/calibration';
 import { expectNoLeak } from '../helpers';
 
 // Five examples, three classes, five bins (0, .2], (.2, .4], ..., (.8, 1]. Worked by hand:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalCdf, normalQuantile, zForConfidence } from 'saplab';
+import { normalCdf, normalQuantile, zForConfidence } from '../../lib/metrics/normal';
 
 describe('normalQuantile', () => {
   // Reference values of the standard normal quantile (to 7 digits, e.g. R's qnorm).

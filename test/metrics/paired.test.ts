@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  binomialHalfCdf,
-  mcnemarExact,
-  pairedMeanDifference,
-  pairedProportionDifference,
-  Rng,
-  sampleSizeForPairedDifference,
-  zForConfidence,
-  normalQuantile,
-} from 'saplab';
+import { mcnemarExact, pairedMeanDifference, pairedProportionDifference, Rng, sampleSizeForPairedDifference } from 'saplab';
+import { zForConfidence, normalQuantile } from '../../lib/metrics/normal';
+import { binomialHalfCdf } from '../../lib/metrics/paired';
 
 /** Paired flags from a 2x2 table: e pairs (1,1), f pairs (1,0), g pairs (0,1), h pairs (0,0). */
 function pairs(e: number, f: number, g: number, h: number): { a: number[]; b: number[] } {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { applyInputConventions, checkInputConventions, withInputConventions, Model } from 'saplab';
+import { withInputConventions, Model } from 'saplab';
+import { applyInputConventions, checkInputConventions } from '../../lib/models/input_conventions';
 import { expectNoLeak } from '../helpers';
 
 describe('input conventions', () => {

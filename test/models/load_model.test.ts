@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFrom, localModelJson, ModelError, saveModel } from 'saplab';
+import { loadModelFrom, ModelError, saveModel } from 'saplab';
+import { localModelJson } from '../../lib/models/load_model';
 import { threeReluModel } from './user_models';
 
 function serve(dir: string): Promise<{ url: string; close: () => void }> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { endsInSoftmax, logitsModel, softmaxKind } from 'saplab';
+import { logitsModel } from 'saplab';
+import { endsInSoftmax, softmaxKind } from '../../lib/models/logits';
 import { threeReluModel } from './user_models';
 
 function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-5): void {

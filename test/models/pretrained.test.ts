@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
-import { loadPretrained, loadFashionMnist, evaluateAccuracy, pgdAccuracy, FASHION_CNN_PARAMS, PRETRAINED, pretrainedDir, PACKAGE_DATA_DIR, asModel, playCatch, episodeSeeds, withGaussianSmoothing } from 'saplab';
+import { loadPretrained, loadFashionMnist, evaluateAccuracy, pgdAccuracy, FASHION_CNN_PARAMS, PRETRAINED, pretrainedDir, asModel, playCatch, episodeSeeds, withGaussianSmoothing } from 'saplab';
+import { PACKAGE_DATA_DIR } from '../../lib/data/fashion_mnist';
 
 describe("loadPretrained('fashion-cnn')", () => {
   it('loads the shipped model, which reaches at least 90% on the full test split', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildArchitecture, paperCifar10Lr, TRAIN_RECIPES, DEFAULT_RECIPE, trainClassifier } from 'saplab';
+import { buildArchitecture, TRAIN_RECIPES, DEFAULT_RECIPE, trainClassifier } from 'saplab';
+import { paperCifar10Lr } from '../../lib/models/recipes';
 
 describe('training recipes', () => {
   it("the paper's CIFAR-10 recipe: SGD 0.9, wd 1e-4, batch 512, 150 epochs, lr 0.5 → 0.05 → 0.005, crop and flip", () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyVsEpsFigure, defenseColor, figureAxis, PlotlyFigure, ResultRow, THEME, wilsonInterval } from 'saplab';
+import { accuracyVsEpsFigure, PlotlyFigure, ResultRow, THEME, wilsonInterval } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
+import { defenseColor } from '../../lib/report/theme';
 
 function row(defense: string, attack: string, eps: number, correct: number, extra: Partial<ResultRow> = {}): ResultRow {
   const n = 100;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adversarialGridFigure, figureAxis, THEME } from 'saplab';
+import { adversarialGridFigure, THEME } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
 import { expectNoLeak } from '../helpers';
 
 const n = 3;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { browserStats, ChromiumNotFoundError, chromiumPath, closeBrowser, findChromium, learningCurvesFigure, renderFigure } from 'saplab';
+import { ChromiumNotFoundError, closeBrowser, learningCurvesFigure, renderFigure } from 'saplab';
+import { browserStats, chromiumPath, findChromium } from '../../lib/report/browser';
 import { haveChromium } from './chromium_page';
 import { decodePng, nonWhitePixels } from './png';
 

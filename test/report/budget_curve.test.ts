@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetCurveFigure, defenseColor, type BudgetPoint } from 'saplab';
+import { budgetCurveFigure, type BudgetPoint } from 'saplab';
+import { defenseColor } from '../../lib/report/theme';
 
 const p = (budget: number, accuracy: number, protocol = false): BudgetPoint => ({ line: 'SAP-100, eps 0.05', defense: 'SAP-100', budget, accuracy, low: accuracy - 0.03, high: accuracy + 0.04, protocol });
 

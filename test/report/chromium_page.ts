@@ -1,7 +1,8 @@
 /** A test-only Chromium page, for checking HTML and SVG the way a browser reads them. */
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumAvailable, chromiumPath } from 'saplab';
+import { chromiumAvailable } from 'saplab';
+import { CHROMIUM_ARGS, chromiumPath } from '../../lib/report/browser';
 import { systemComponent } from '../helpers';
 
 /** Whether Chromium is here; prints why tests are skipped when not (fails under SAPLAB_REQUIRE_SYSTEM=1). */

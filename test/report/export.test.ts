@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportFormat, exportPaperFigure, learningCurvesFigure, paperFigure, pdfInfo, ResultRow, wilsonInterval } from 'saplab';
+import { accuracyVsEpsFigure, adversarialGridFigure, ChromiumNotFoundError, closeBrowser, exportFigure, exportPaperFigure, learningCurvesFigure, paperFigure, pdfInfo, ResultRow, wilsonInterval } from 'saplab';
+import { exportFormat } from '../../lib/report/export';
 import { haveChromium } from './chromium_page';
 import { decodePng, distinctColours, nonWhitePixels } from './png';
 

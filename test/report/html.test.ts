@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { figureDocument, figureHtml, learningCurvesFigure, plotlyBundlePath, plotlyFullBundlePath, plotlyLoaderHtml, plotlyVersion } from 'saplab';
+import { figureDocument, figureHtml, learningCurvesFigure } from 'saplab';
+import { plotlyBundlePath, plotlyFullBundlePath, plotlyLoaderHtml, plotlyVersion } from '../../lib/report/html';
 import { haveChromium, loadAndWaitForPlots, openBrowser } from './chromium_page';
 
 const fig = learningCurvesFigure({ 'tricky </script><b>name': [3, 2, 1.5, 1.2] }, { reference: { value: 1, name: 'game value' }, width: 500, height: 300 });

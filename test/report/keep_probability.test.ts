@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { figureAxis, keepProbabilityFigure, THEME } from 'saplab';
+import { keepProbabilityFigure, THEME } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
 import { expectNoLeak } from '../helpers';
 
 const h = 3;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { figureAxis, learningCurvesFigure, THEME } from 'saplab';
+import { learningCurvesFigure, THEME } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
 
 // Fictitious play on matching pennies: the running payoff tends to the game value 0.
 const payoff = Array.from({ length: 200 }, (_, t) => Math.cos(t / 3) / (t + 1));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defenseColor, figureAxis, pairedDifferencesFigure, PairedDifferencePoint } from 'saplab';
+import { pairedDifferencesFigure, PairedDifferencePoint } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
+import { defenseColor } from '../../lib/report/theme';
 
 const point = (defense: string, attack: string, eps: number, diff: number, half = 0.05): PairedDifferencePoint => ({
   defense,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calibration, figureAxis, OKABE_ITO, reliabilityFigure } from 'saplab';
+import { calibration, OKABE_ITO, reliabilityFigure } from 'saplab';
+import { figureAxis } from '../../lib/report/figure';
 
 const probs = [
   [0.9, 0.05, 0.05],

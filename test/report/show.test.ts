@@ -2,23 +2,8 @@ import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  closeBrowser,
-  displayable,
-  displayTable,
-  escapeHtml,
-  figureBundle,
-  JUPYTER_DISPLAY,
-  learningCurvesFigure,
-  MimeBundle,
-  notebookOutput,
-  PLOTLY_MIME,
-  resetShow,
-  show,
-  showTable,
-  tableBundle,
-  tslabDisplay,
-} from 'saplab';
+import { closeBrowser, learningCurvesFigure, show, showTable } from 'saplab';
+import { displayable, displayTable, escapeHtml, figureBundle, JUPYTER_DISPLAY, MimeBundle, notebookOutput, PLOTLY_MIME, resetShow, tableBundle, tslabDisplay } from '../../lib/report/show';
 import { haveChromium } from './chromium_page';
 import { decodePng } from './png';
 

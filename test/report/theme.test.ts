@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFENSE_COLORS, defenseColor, OKABE_ITO, THEME, themeColor, themedLayout, withAlpha } from 'saplab';
+import { DEFENSE_COLORS, OKABE_ITO, THEME } from 'saplab';
+import { defenseColor, themeColor, themedLayout, withAlpha } from '../../lib/report/theme';
 
 describe('theme', () => {
   it('uses the eight Okabe–Ito colours', () => {

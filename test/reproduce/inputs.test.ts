@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { runCli as cli } from '../cli/run_cli';
-import { loadEvaluationInputs, modelLabel, MODEL_INPUT_DEFAULTS, saveModel, loadFashionMnist, accuracy } from 'saplab';
+import { loadEvaluationInputs, MODEL_INPUT_DEFAULTS, saveModel, loadFashionMnist, accuracy } from 'saplab';
+import { modelLabel } from '../../lib/reproduce/inputs';
 import { noReluModel, threeReluModel } from '../models/user_models';
 
 describe('a user model through --model', () => {

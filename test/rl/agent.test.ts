@@ -1,6 +1,8 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { asModel, episodeSeeds, loadPretrained, qValues, argmaxRows, withSap, CatchBatch, type Model } from 'saplab';
+import { asModel, episodeSeeds, loadPretrained, qValues, withSap, type Model } from 'saplab';
+import { argmaxRows } from '../../lib/rl/agent';
+import { CatchBatch } from '../../lib/rl/catch';
 
 let net: tf.LayersModel;
 let dense: Model;

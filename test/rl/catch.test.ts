@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Catch, CatchBatch, catchStartColumn, checkCatchAction, episodeSeeds, renderCatch, deriveSeed } from 'saplab';
+import { Catch, episodeSeeds, deriveSeed } from 'saplab';
+import { CatchBatch, catchStartColumn, checkCatchAction, renderCatch } from '../../lib/rl/catch';
 
 /** Plays one episode of `game` with a fixed action sequence; returns rewards and dones. */
 function play(game: Catch, actions: number[]) {

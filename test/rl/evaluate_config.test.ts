@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRlConfig, RL_PRESETS, rlGridPairs } from 'saplab';
+import { buildRlConfig, RL_PRESETS } from 'saplab';
+import { rlGridPairs } from '../../lib/rl/evaluate_config';
 
 describe('rl evaluate config', () => {
   it('presets are valid; overrides are checked and errors name the key', () => {

@@ -4,7 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'child_process';
-import { buildRlConfig, runRlEvaluate, rlComparisons, rlGridPairs, rlResultRows, type RlEvaluateConfig, type RlCell } from 'saplab';
+import { buildRlConfig, runRlEvaluate, rlComparisons, type RlEvaluateConfig, type RlCell } from 'saplab';
+import { rlGridPairs } from '../../lib/rl/evaluate_config';
+import { rlResultRows } from '../../lib/rl/evaluate_report';
 
 function tiny(): RlEvaluateConfig {
   return buildRlConfig('quick', {

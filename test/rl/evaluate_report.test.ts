@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rlChecks, buildRlConfig, returnVsEpsFigure, rlComparisons, rlConclusions, rlFigureRows, type RlCell } from 'saplab';
+import { buildRlConfig, returnVsEpsFigure, rlComparisons, type RlCell } from 'saplab';
+import { rlChecks, rlConclusions, rlFigureRows } from '../../lib/rl/evaluate_report';
 
 describe('rl evaluate report', () => {
   it('conclusions state held / not held from the numbers', () => {

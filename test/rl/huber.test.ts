@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { huber } from 'saplab';
+import { huber } from '../../lib/rl/huber';
 import { expectNoLeak } from '../helpers';
 
 describe('huber', () => {

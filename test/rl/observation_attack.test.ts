@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { recordedEpisode, asModel, attacks, attackObservations, episodeSeeds, greedyActions, loadPretrained, playCatch, withSap, CatchBatch, type Model } from 'saplab';
+import { recordedEpisode, asModel, attacks, attackObservations, episodeSeeds, greedyActions, loadPretrained, playCatch, withSap, type Model } from 'saplab';
+import { CatchBatch } from '../../lib/rl/catch';
 
 let net: tf.LayersModel;
 let dense: Model;

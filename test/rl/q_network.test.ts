@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { dqnUpdate, qNetwork, syncTarget } from 'saplab';
+import { qNetwork } from 'saplab';
+import { dqnUpdate } from '../../lib/rl/dqn';
+import { syncTarget } from '../../lib/rl/q_network';
 import { expectNoLeak } from '../helpers';
 
 describe('qNetwork, syncTarget and dqnUpdate', () => {

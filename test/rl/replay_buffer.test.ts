@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayBuffer, Rng } from 'saplab';
+import { Rng } from 'saplab';
+import { ReplayBuffer } from '../../lib/rl/replay_buffer';
 
 describe('ReplayBuffer', () => {
   it('keeps the last `capacity` transitions, overwriting the oldest', () => {

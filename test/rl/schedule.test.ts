@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearSchedule } from 'saplab';
+import { linearSchedule } from '../../lib/rl/schedule';
 
 describe('linearSchedule', () => {
   it('falls linearly from start to end over duration, then stays', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, Progress } from 'saplab';
+import { Progress } from 'saplab';
+import { formatElapsed } from '../../lib/util/progress';
 
 describe('formatElapsed', () => {
   it('rounds to the shown unit before splitting it', () => {

@@ -26,7 +26,7 @@ interface Sub {
 }
 
 /** Evaluation episodes of `rl train` and their seed label (disjoint from training episodes). */
-export const TRAIN_EVAL_EPISODES = 1000;
+const TRAIN_EVAL_EPISODES = 1000;
 
 const SUBCOMMANDS: Record<string, Sub> = {
   train: {
