@@ -59,7 +59,7 @@ export { certifiedVsEmpiricalCheck, type CertifiedVsEmpiricalInput } from './def
 // attacks/: the EOT gradient, PGD and FGSM, APGD(-T), Square, the AutoAttack suite, SmoothAdv, accuracy against eps
 export { ATTACK_LOSSES, ATTACK_NORMS, type Attack, type AttackLoss, type AttackNorm, type AttackOptions, type GradientAttackOptions, type GradientStats } from './attacks/types';
 export { DEFAULT_BOUNDS } from './attacks/validate';
-export { lossGradient, type GradientOptions, type LossGradient } from './attacks/gradient';
+export { lossGradient, type EotAverage, type GradientOptions, type LossGradient } from './attacks/gradient';
 export { eotGradientVariance, type EotGradientVarianceOptions, type EotGradientVarianceResult } from './attacks/gradient_variance';
 export { pgd, pgdWithStats, type AttackResult, type PgdOptions, type ResolvedPgdOptions } from './attacks/pgd';
 export { fgsm, fgsmWithStats, type FgsmOptions, type ResolvedFgsmOptions } from './attacks/fgsm';

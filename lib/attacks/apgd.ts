@@ -49,7 +49,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/model';
 import { deriveSeed } from '../seed';
-import { GradientStatsAccumulator, lossGradient, type LossGradient } from './gradient';
+import { GradientStatsAccumulator, lossGradient, type EotAverage, type LossGradient } from './gradient';
 import { ascentDirection, l2Norms, projectToBall as project } from './lp_ball';
 import type { AttackResult } from './pgd';
 import { worstCaseKey, worstCaseOfRestarts, type Candidate } from './scores';
@@ -88,6 +88,12 @@ export interface ApgdOptions extends GradientAttackOptions {
    * attacking it further drives it deeper. In `(0, 1]`. Default 1 (stop as soon as broken).
    */
   stopAt?: number;
+  /**
+   * With `loss: 'ce'` and EOT: `'loss'` averages the per-draw losses (EOT as in Athalye et al.),
+   * `'probs'` follows the loss of the averaged softmax, the prediction rule's own
+   * (`GradientOptions.average`). Default `'loss'`.
+   */
+  eotAverage?: EotAverage;
 }
 
 /** The momentum of APGD (`alpha` in the paper). */
@@ -118,10 +124,11 @@ export interface ResolvedApgdOptions {
   eotSamples: number;
   earlyStop: boolean;
   stopAt: number;
+  eotAverage: EotAverage;
 }
 
 /** The keys of `ResolvedApgdOptions`: the options a protocol may fix for APGD. */
-export const APGD_OPTION_KEYS: readonly (keyof ResolvedApgdOptions)[] = ['norm', 'steps', 'restarts', 'rho', 'loss', 'targeted', 'eotSamples', 'earlyStop', 'stopAt'];
+export const APGD_OPTION_KEYS: readonly (keyof ResolvedApgdOptions)[] = ['norm', 'steps', 'restarts', 'rho', 'loss', 'targeted', 'eotSamples', 'earlyStop', 'stopAt', 'eotAverage'];
 
 /**
  * APGD's defaults and checks, declared once: `apgd` runs on them, and configs and cost models
@@ -137,6 +144,9 @@ export function resolveApgdOptions(options: Omit<ApgdOptions, 'eps'> | Partial<A
   }
   if (!targeted && options.trueLabels !== undefined) throw new Error(`${where}: trueLabels is only used with targeted: true and loss 'dlr'`);
   const stopAt = options.stopAt ?? 1;
+  const eotAverage = options.eotAverage ?? 'loss';
+  if (eotAverage !== 'loss' && eotAverage !== 'probs') throw new Error(`${where}: eotAverage must be 'loss' or 'probs', got ${JSON.stringify(options.eotAverage)}`);
+  if (eotAverage === 'probs' && loss !== 'ce') throw new Error(`${where}: eotAverage 'probs' is defined for the cross-entropy loss, got loss ${JSON.stringify(loss)}`);
   if (typeof stopAt !== 'number' || !(stopAt > 0 && stopAt <= 1)) throw new Error(`${where}: stopAt must be in (0, 1], got ${String(options.stopAt)}`);
   return {
     norm: checkNorm(options.norm, where),
@@ -148,6 +158,7 @@ export function resolveApgdOptions(options: Omit<ApgdOptions, 'eps'> | Partial<A
     eotSamples: checkInt(options.eotSamples, 1, 'eotSamples', 1, where),
     earlyStop: options.earlyStop ?? false,
     stopAt,
+    eotAverage,
   };
 }
 
@@ -238,7 +249,7 @@ export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, 
   const finished: { rows: number[]; adv: tf.Tensor4D; key: tf.Tensor1D; loss: tf.Tensor1D }[] = [];
   const col = (t: tf.Tensor) => tf.reshape(t, [-1, 1, 1, 1]);
   const grad = (at: tf.Tensor4D) => {
-    const g = lossGradient(model, at, labels.loss, { loss: o.loss, targeted: labels.targeted, trueLabels: labels.trueLabels, eotSamples: o.eotSamples });
+    const g = lossGradient(model, at, labels.loss, { loss: o.loss, targeted: labels.targeted, trueLabels: labels.trueLabels, eotSamples: o.eotSamples, average: o.eotAverage });
     try {
       checkClasses(g.probs.shape[1], labelMax, o.loss, where);
       if (o.loss === 'dlr' && labels.targeted && g.probs.shape[1] < 4) throw new Error(`${where}: the targeted DLR loss needs at least 4 classes, got ${g.probs.shape[1]}`);

@@ -34,12 +34,24 @@ export interface GradientOptions {
   /** Stochastic forward–backward passes to average. Default 1. */
   eotSamples?: number;
   /**
+   * What the EOT average is taken of, for the cross-entropy loss. `'loss'`: the mean of the
+   * per-draw losses, `E[−log p_y]` (Athalye et al.'s EOT). `'probs'`: the loss of the averaged
+   * softmax, `−log E[p_y]` (targeted: `log E[p_t]`), whose gradient `−E[∇p_y] / E[p_y]` is the
+   * prediction rule's own (`scores.ts`: the argmax of the averaged softmax): it weighs each draw by
+   * how much it still supports the true class, where `E[−log p_y]` is dominated by draws already
+   * lost. The returned `loss` is then that of the averaged softmax. Default `'loss'`.
+   */
+  average?: EotAverage;
+  /**
    * For models whose rows draw independently (`model.independentRows`, e.g. `withSap`): several
    * draws of a small batch run as one pass of up to this many rows (the batch repeated), which is
    * faster on small batches. Default 64; 0 or 1 turns it off.
    */
   rowsPerPass?: number;
 }
+
+/** What an EOT gradient averages: the per-draw losses, or the softmax (then the loss of the average). */
+export type EotAverage = 'loss' | 'probs';
 
 /** One EOT gradient of the attack loss. All tensors are owned by the caller (`dispose()` frees them). */
 export interface LossGradient {
@@ -157,6 +169,12 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
   const targeted = options.targeted ?? false;
   const n = x.shape[0];
   const rowsPerPass = options.rowsPerPass ?? 64;
+  const average = options.average ?? 'loss';
+  if (average !== 'loss' && average !== 'probs') throw new Error(`lossGradient: average must be 'loss' or 'probs', got ${JSON.stringify(options.average)}`);
+  if (average === 'probs' && loss !== 'ce') throw new Error(`lossGradient: average 'probs' is defined for the cross-entropy loss, got ${JSON.stringify(loss)}`);
+  // With average 'probs', each draw contributes ±p_y (its gradient and value summed like a loss),
+  // turned into the loss of the averaged softmax and its gradient at the end.
+  const ofProbs = average === 'probs' && samples > 1;
   const perPass = model.stochastic && model.independentRows && n > 0 ? Math.max(1, Math.min(samples, Math.floor(rowsPerPass / n))) : 1;
   const sums: Sums = { count: 0, logitCount: 0 };
   try {
@@ -174,6 +192,10 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
             throw new Error(`the model must return logits [n, classes] = [${k * n}, classes], got shape [${z.shape}]`);
           }
           logits = tf.keep(z);
+          if (ofProbs) {
+            const p = tf.exp(tf.neg(attackLoss(z, ys, 'ce', false))) as tf.Tensor1D; // p_y of this draw
+            return targeted ? p : tf.neg(p);
+          }
           return attackLoss(z, ys, loss, targeted, ts);
         };
         const { value, grad } = tf.valueAndGrad(f)(xs);
@@ -211,6 +233,22 @@ export function lossGradient(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, optio
         nonFiniteLogits: tf.sub(samples, zc) as tf.Tensor1D,
       };
     });
+    if (ofProbs) {
+      // out.loss is ∓E[p] over the finite draws and out.grad E[∇(∓p)]: the loss of the averaged
+      // softmax is ∓log E[p] (−Infinity kept for an example with no finite draw), its gradient
+      // E[∇(∓p)] / E[p].
+      const fixed = tf.tidy(() => {
+        const meanP = tf.abs(out.loss);
+        const safe = tf.maximum(meanP, 1e-30);
+        const logP = tf.log(safe);
+        return {
+          grad: tf.div(out.grad, tf.reshape(safe, [n, 1, 1, 1])) as tf.Tensor4D,
+          loss: tf.where(tf.isFinite(out.loss), targeted ? logP : tf.neg(logP), -Infinity) as tf.Tensor1D,
+        };
+      });
+      tf.dispose([out.grad, out.loss]);
+      Object.assign(out, fixed);
+    }
     const allFinite = typeof sums.count === 'number' && typeof sums.logitCount === 'number';
     return {
       ...out,

@@ -49,6 +49,7 @@ import { apgdTargeted } from './apgd_targeted';
 import { averagedCorrect } from './scores';
 import { square } from './square';
 import type { AttackNorm, GradientStats } from './types';
+import type { EotAverage } from './gradient';
 import { checkBounds, checkEps, checkImageIds, checkInputs, checkInt, checkNorm, checkSeed } from './validate';
 
 /** AutoAttack's versions: `'standard'` for deterministic models, `'rand'` for randomised ones. */
@@ -104,6 +105,12 @@ export interface AutoAttackOptions {
    * deep. In `(0, 1]`. Default 1 (stop as soon as broken).
    */
   stopAt?: number;
+  /**
+   * APGD-CE's EOT average (`ApgdOptions.eotAverage`): `'probs'` follows the loss of the averaged
+   * softmax, the prediction rule's own; `'loss'` the mean per-draw loss. APGD-DLR and APGD-T
+   * average their per-draw losses. Default `'loss'`.
+   */
+  eotAverage?: EotAverage;
   /** Images per attack call. Default 100. */
   batchSize?: number;
   /** Global indices of the images of `x`, which key the attacks' randomness. Default `0 .. n−1`. */
@@ -192,6 +199,7 @@ interface ResolvedAutoAttack {
   seed: number;
   earlyStop: boolean;
   stopAt: number;
+  eotAverage: EotAverage;
 }
 
 /** Validates the suite's options and fills in the version's defaults. */
@@ -226,7 +234,14 @@ function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAu
     seed: checkSeed(options.seed, where),
     earlyStop: options.earlyStop ?? true,
     stopAt: checkStopAt(options.stopAt, where),
+    eotAverage: checkEotAverage(options.eotAverage, where),
   };
+}
+
+function checkEotAverage(value: unknown, where: string): EotAverage {
+  const v = value ?? 'loss';
+  if (v !== 'loss' && v !== 'probs') throw new Error(`${where}: eotAverage must be 'loss' or 'probs', got ${JSON.stringify(value)}`);
+  return v;
 }
 
 function checkStopAt(value: unknown, where: string): number {
@@ -256,7 +271,7 @@ function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Te
   const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, stopAt: o.stopAt, onStats };
   switch (name) {
     case 'apgd-ce':
-      return apgd(model, x, y, { ...apgdCommon, loss: 'ce' });
+      return apgd(model, x, y, { ...apgdCommon, loss: 'ce', eotAverage: o.eotAverage });
     case 'apgd-dlr':
       return apgd(model, x, y, { ...apgdCommon, loss: 'dlr' });
     case 'apgd-t':

@@ -101,6 +101,7 @@ function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: num
     predictSamples: stochastic ? predictSamples : 1,
     ...(spec.earlyStop !== undefined ? { earlyStop: spec.earlyStop } : {}),
     ...(spec.stopAt !== undefined ? { stopAt: spec.stopAt } : {}),
+    ...(spec.eotAverage !== undefined ? { eotAverage: spec.eotAverage } : {}),
   };
 }
 

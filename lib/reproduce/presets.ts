@@ -70,9 +70,11 @@ function suiteAttacks(o: {
   eps?: number[];
   /** `ApgdOptions.stopAt` of every cell (the suite's default when left out). */
   stopAt?: number;
+  /** `AutoAttackOptions.eotAverage` of every cell (the suite's default when left out). */
+  eotAverage?: 'loss' | 'probs';
 }): AttackSpec[] {
   const name = o.name ?? 'AutoAttack';
-  const base = { method: 'autoattack', version: 'rand', ...(o.stopAt !== undefined ? { stopAt: o.stopAt } : {}) } as const;
+  const base = { method: 'autoattack', version: 'rand', ...(o.stopAt !== undefined ? { stopAt: o.stopAt } : {}), ...(o.eotAverage ? { eotAverage: o.eotAverage } : {}) } as const;
   const out: AttackSpec[] = [
     { name, ...base, steps: o.steps, eotSamples: o.eotSamples, ...(o.eps ? { eps: o.eps } : {}), ...(o.only ? { only: o.only } : {}) },
     { name: `${name}-2x`, ...base, steps: 2 * o.steps, eotSamples: 2 * o.eotSamples, eps: o.effortEps, variantOf: name, only: o.effortOn },

@@ -16,7 +16,7 @@ const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
 /** Attack options the grid sets itself (untargeted, L-inf), so a protocol may not. */
 const GRID_OWNED = ['targeted', 'norm'];
 /** The keys an `autoattack` entry may give besides the grid's. */
-const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses', 'earlyStop', 'stopAt'];
+const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses', 'earlyStop', 'stopAt', 'eotAverage'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -53,6 +53,7 @@ function checkAutoAttackEntry(a: AttackSpec, i: number): void {
   if (a.transferFrom !== undefined || a.bpda) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
   if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
   if (a.earlyStop !== undefined && typeof a.earlyStop !== 'boolean') throw new ConfigError(`attacks[${i}].earlyStop must be true or false, got ${JSON.stringify(a.earlyStop)}`);
+  if (a.eotAverage !== undefined && a.eotAverage !== 'loss' && a.eotAverage !== 'probs') throw new ConfigError(`attacks[${i}].eotAverage must be loss or probs, got ${JSON.stringify(a.eotAverage)}`);
   if (a.stopAt !== undefined && !(typeof a.stopAt === 'number' && a.stopAt > 0 && a.stopAt <= 1)) throw new ConfigError(`attacks[${i}].stopAt must be in (0, 1], got ${JSON.stringify(a.stopAt)}`);
 }
 

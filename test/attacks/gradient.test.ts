@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { fgsm, lossGradient, pgd, withSap, type AttackLoss, type GradientStats } from 'saplab';
+import { fgsm, lossGradient, pgd, withSap, type AttackLoss, type GradientStats, type Model } from 'saplab';
 import { attackLoss } from '../../lib/attacks/losses';
 import { expectNoLeak, maxAbsDiff } from '../helpers';
-import { inputDropout, linearCeGradient, linearModel, poisonedGradients, randomInputs, randomWeights, values } from './tiny_models';
+import { inputDropout, linearCeGradient, linearLogits, linearModel, poisonedGradients, randomInputs, randomWeights, values } from './tiny_models';
 
 const shape: [number, number, number] = [2, 3, 1];
 const d = 6;
@@ -254,5 +254,91 @@ describe('lossGradient', () => {
   it('rejects a bad eotSamples', () => {
     expect(() => lossGradient(model, x, y, { eotSamples: 0 })).toThrow(/eotSamples/);
     expect(() => lossGradient(model, x, y, { eotSamples: 1.5 })).toThrow(/eotSamples/);
+  });
+});
+
+describe("lossGradient with average 'probs' (the loss of the averaged softmax)", () => {
+  const shape4: [number, number, number] = [2, 3, 1];
+  const a = linearModel(randomWeights(6, 3, 41), [0.2, 0, -0.2]);
+  const b = linearModel(randomWeights(6, 3, 42), [-0.1, 0.3, 0]);
+  /** A "stochastic" model whose draws alternate between `a` and `b`, one draw per call. */
+  const alternating = (): Model => {
+    let call = 0;
+    const m: Model = (xx) => (call++ % 2 === 0 ? a : b)(xx);
+    m.stochastic = true;
+    return m;
+  };
+  const softmax = (z: number[]) => {
+    const e = z.map((v) => Math.exp(v - Math.max(...z)));
+    return e.map((v) => v / e.reduce((s, u) => s + u, 0));
+  };
+  const arrDiff = (u: number[], v: number[]) => Math.max(...u.map((e, k) => Math.abs(e - v[k])));
+  const xs = randomInputs(4, 6, 43);
+  const ys = [0, 1, 2, 1];
+
+  it('gradient (p_a ∇CE_a + p_b ∇CE_b) / (p_a + p_b) and loss −log((p_a + p_b) / 2), the closed form', () => {
+    const x = tf.tensor4d(xs, [4, ...shape4]);
+    const y = tf.tensor1d(ys, 'int32');
+    const g = lossGradient(alternating(), x, y, { eotSamples: 2, average: 'probs' });
+    const std = lossGradient(alternating(), x, y, { eotSamples: 2 });
+    const grad = values(g.grad);
+    const loss = values(g.loss);
+    let differs = 0;
+    ys.forEach((yi, i) => {
+      const xi = xs.slice(i * 6, (i + 1) * 6);
+      const pa = softmax(linearLogits(a, xi))[yi];
+      const pb = softmax(linearLogits(b, xi))[yi];
+      const ga = linearCeGradient(a, xi, yi);
+      const gb = linearCeGradient(b, xi, yi);
+      const expected = ga.map((v, k) => (pa * v + pb * gb[k]) / (pa + pb));
+      expected.forEach((v, k) => expect(grad[i * 6 + k]).toBeCloseTo(v, 5));
+      expect(loss[i]).toBeCloseTo(-Math.log((pa + pb) / 2), 5);
+      // The plain EOT gradient is the unweighted mean: different unless p_a = p_b.
+      const mean = ga.map((v, k) => (v + gb[k]) / 2);
+      if (Math.abs(pa - pb) > 0.05) differs += arrDiff(mean, expected) > 1e-3 ? 1 : 0;
+    });
+    expect(differs).toBeGreaterThan(0);
+    // The averaged probabilities are those of the plain average.
+    expect(arrDiff(values(g.probs), values(std.probs))).toBeLessThan(1e-6);
+    g.dispose();
+    std.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('targeted: the gradient of log E[p_t]; one sample: the plain cross-entropy gradient', () => {
+    const x = tf.tensor4d(xs, [4, ...shape4]);
+    const t = tf.tensor1d([2, 2, 0, 0], 'int32');
+    const g = lossGradient(alternating(), x, t, { eotSamples: 2, average: 'probs', targeted: true });
+    const grad = values(g.grad);
+    [2, 2, 0, 0].forEach((ti, i) => {
+      const xi = xs.slice(i * 6, (i + 1) * 6);
+      const pa = softmax(linearLogits(a, xi))[ti];
+      const pb = softmax(linearLogits(b, xi))[ti];
+      const ga = linearCeGradient(a, xi, ti);
+      const gb = linearCeGradient(b, xi, ti);
+      // ∇ log E[p_t] = −(p_a ∇CE_a + p_b ∇CE_b) / (p_a + p_b)
+      ga.forEach((v, k) => expect(grad[i * 6 + k]).toBeCloseTo(-(pa * v + pb * gb[k]) / (pa + pb), 5));
+      expect(values(g.loss)[i]).toBeCloseTo(Math.log((pa + pb) / 2), 5);
+    });
+    const one = lossGradient(a, x, t, { average: 'probs', targeted: true });
+    const plain = lossGradient(a, x, t, { targeted: true });
+    expect(arrDiff(values(one.grad), values(plain.grad))).toBe(0);
+    tf.dispose([x, t]);
+    for (const r of [g, one, plain]) r.dispose();
+  });
+
+  it("refuses average 'probs' with a loss other than cross-entropy, and a bad value", () => {
+    const x = tf.tensor4d(xs, [4, ...shape4]);
+    const y = tf.tensor1d(ys, 'int32');
+    expect(() => lossGradient(alternating(), x, y, { eotSamples: 2, average: 'probs', loss: 'dlr' })).toThrow(/cross-entropy/);
+    expect(() => lossGradient(alternating(), x, y, { eotSamples: 2, average: 'mean' as never })).toThrow(/average must be/);
+    tf.dispose([x, y]);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const x = tf.tensor4d(xs, [4, ...shape4]);
+    const y = tf.tensor1d(ys, 'int32');
+    await expectNoLeak(() => lossGradient(alternating(), x, y, { eotSamples: 4, average: 'probs' }), (r) => r.dispose());
+    tf.dispose([x, y]);
   });
 });
