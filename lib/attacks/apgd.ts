@@ -94,6 +94,12 @@ export interface ApgdOptions extends GradientAttackOptions {
    * (`GradientOptions.average`). Default `'loss'`.
    */
   eotAverage?: EotAverage;
+  /**
+   * Where the first run starts, `[n, h, w, c]` (e.g. an adversarial example crafted on a
+   * surrogate model), projected onto the eps-ball and the bounds; further restarts start at random
+   * points. Default: a random point of the ball.
+   */
+  start?: tf.Tensor4D;
 }
 
 /** The momentum of APGD (`alpha` in the paper). */
@@ -238,7 +244,7 @@ function startNoise(shape: [number, number, number, number], norm: AttackNorm, s
 }
 
 /** One APGD run from one random start; returns the kept iterate per image as a candidate. */
-export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, o: ResolvedApgd, labelMax: number, seed: number, imageIds: number[], stats: GradientStatsAccumulator, where: string): Candidate {
+export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, o: ResolvedApgd, labelMax: number, seed: number, imageIds: number[], stats: GradientStatsAccumulator, where: string, start?: tf.Tensor4D): Candidate {
   const nAll = xAll.shape[0];
   // With early stopping the batch shrinks: `x`, `labels` and the state hold the active images,
   // `rows` their indices in `xAll`; retired images wait in `finished`.
@@ -263,6 +269,7 @@ export function apgdRun(model: Model, xAll: tf.Tensor4D, labelsAll: ApgdLabels, 
   const keyOf = (g: LossGradient) => worstCaseKey(g.probs, labels.judge, labels.judgeTargeted);
 
   const x0 = tf.tidy(() => {
+    if (start) return project(start, x, o.eps, o.norm, o.bounds);
     const t = startNoise(x.shape, o.norm, seed, imageIds);
     const size = o.norm === 'linf' ? tf.reshape(tf.max(tf.abs(tf.reshape(t, [n, -1])), 1), [n, 1, 1, 1]) : l2Norms(t);
     return tf.clipByValue(tf.add(x, tf.mul(o.eps, tf.div(t, tf.add(size, 1e-12)))), o.bounds[0], o.bounds[1]) as tf.Tensor4D;
@@ -426,11 +433,13 @@ export function apgdWithStats(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, opti
   const ids = checkImageIds(options.imageIds, x.shape[0], where);
   const truth = options.trueLabels;
   if (truth && (truth.rank !== 1 || truth.shape[0] !== x.shape[0])) throw new Error(`${where}: trueLabels must be [${x.shape[0]}], got [${truth.shape}]`);
+  const start = options.start;
+  if (start !== undefined && (!(start instanceof tf.Tensor) || start.shape.join() !== x.shape.join())) throw new Error(`${where}: start must be a tensor of the shape of x [${x.shape}], got ${start instanceof tf.Tensor ? `[${start.shape}]` : String(start)}`);
   const stats = new GradientStatsAccumulator();
   if (o.eps === 0) return { adv: tf.clone(x), stats: stats.finish() };
   const labels: ApgdLabels = { loss: y, targeted: o.targeted, trueLabels: truth, judge: y, judgeTargeted: o.targeted };
   try {
-    const adv = worstCaseOfRestarts(o.restarts, (r) => apgdRun(model, x, labels, o, labelMax, deriveSeed(o.seed, 'apgd', 'restart', r), ids, stats, where));
+    const adv = worstCaseOfRestarts(o.restarts, (r) => apgdRun(model, x, labels, o, labelMax, deriveSeed(o.seed, 'apgd', 'restart', r), ids, stats, where, r === 0 ? start : undefined));
     return { adv, stats: stats.finish() };
   } finally {
     stats.dispose();

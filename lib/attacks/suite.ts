@@ -56,10 +56,10 @@ import { checkBounds, checkEps, checkImageIds, checkInputs, checkInt, checkNorm,
 export type AutoAttackVersion = 'standard' | 'rand';
 
 /** The attacks the suite can run, by AutoAttack's names. */
-export type SuiteAttackName = 'apgd-ce' | 'apgd-dlr' | 'apgd-t' | 'square';
+export type SuiteAttackName = 'transfer' | 'apgd-ce' | 'apgd-dlr' | 'apgd-t' | 'square';
 
 /** Every attack the suite can run. */
-export const SUITE_ATTACKS: readonly SuiteAttackName[] = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'square'];
+export const SUITE_ATTACKS: readonly SuiteAttackName[] = ['transfer', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square'];
 
 /** The attacks of each version, in the order they run. */
 export const AUTOATTACK_VERSIONS: Readonly<Record<AutoAttackVersion, readonly SuiteAttackName[]>> = {
@@ -111,6 +111,18 @@ export interface AutoAttackOptions {
    * average their per-draw losses. Default `'loss'`.
    */
   eotAverage?: EotAverage;
+  /**
+   * A deterministic model close to the defended one, e.g. the network under SAP without its
+   * sampling (SAP keeps every activation's expectation: `E[SAP(h)] = h`). With it the suite starts
+   * with `'transfer'`: APGD-CE on the surrogate (`surrogateSteps` iterations, no EOT, one pass a
+   * step), its outputs judged on the model by the prediction rule; and every later APGD attack
+   * starts from the transfer example of its image instead of a random point (a warm start). The
+   * transfer breaks, for almost nothing, most of what the EOT attacks would break only after many
+   * steps, and the EOT attacks begin next to the decision boundary. Default none.
+   */
+  surrogate?: Model;
+  /** APGD-CE iterations on the surrogate. Default 100. */
+  surrogateSteps?: number;
   /** Images per attack call. Default 100. */
   batchSize?: number;
   /** Global indices of the images of `x`, which key the attacks' randomness. Default `0 .. n−1`. */
@@ -200,6 +212,7 @@ interface ResolvedAutoAttack {
   earlyStop: boolean;
   stopAt: number;
   eotAverage: EotAverage;
+  surrogateSteps: number;
 }
 
 /** Validates the suite's options and fills in the version's defaults. */
@@ -208,8 +221,15 @@ function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAu
   if (!options || typeof options !== 'object') throw new Error(`${where}: options with eps are required`);
   const version = options.version ?? (model.stochastic ? 'rand' : 'standard');
   if (version !== 'standard' && version !== 'rand') throw new Error(`${where}: version must be 'standard' or 'rand', got ${JSON.stringify(options.version)}`);
-  const attacks = options.attacks ?? AUTOATTACK_VERSIONS[version].slice();
+  const surrogate = options.surrogate;
+  if (surrogate !== undefined && typeof surrogate !== 'function') throw new Error(`${where}: surrogate must be a Model (a function from inputs to logits)`);
+  if (surrogate?.stochastic) throw new Error(`${where}: the surrogate must be deterministic (its model.stochastic is true)`);
+  const attacks = options.attacks ?? [...(surrogate ? (['transfer'] as SuiteAttackName[]) : []), ...AUTOATTACK_VERSIONS[version]];
   if (!Array.isArray(attacks) || attacks.length === 0) throw new Error(`${where}: attacks must be a non-empty list of ${SUITE_ATTACKS.join(', ')}`);
+  if (attacks.includes('transfer') !== (surrogate !== undefined)) {
+    throw new Error(surrogate ? `${where}: a surrogate is given but attacks does not include 'transfer'` : `${where}: the 'transfer' attack needs a surrogate model (options.surrogate)`);
+  }
+  if (attacks.includes('transfer') && attacks[0] !== 'transfer') throw new Error(`${where}: 'transfer' must come first (the later attacks start from its outputs), got ${attacks.join(', ')}`);
   for (const a of attacks) {
     if (!SUITE_ATTACKS.includes(a)) throw new Error(`${where}: unknown attack ${JSON.stringify(a)}; use ${SUITE_ATTACKS.join(', ')}`);
   }
@@ -235,6 +255,7 @@ function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAu
     earlyStop: options.earlyStop ?? true,
     stopAt: checkStopAt(options.stopAt, where),
     eotAverage: checkEotAverage(options.eotAverage, where),
+    surrogateSteps: checkInt(options.surrogateSteps, 100, 'surrogateSteps', 1, where),
   };
 }
 
@@ -251,10 +272,12 @@ function checkStopAt(value: unknown, where: string): number {
 }
 
 /** The budget label of one attack of the suite. */
-function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'steps' | 'restarts' | 'eotSamples' | 'targetClasses' | 'squareQueries' | 'squareSamples'>, classes?: number): string {
+function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'steps' | 'restarts' | 'eotSamples' | 'targetClasses' | 'squareQueries' | 'squareSamples' | 'surrogateSteps'>, classes?: number): string {
   const eot = o.eotSamples > 1 ? `, eot=${o.eotSamples}` : '';
   const restarts = o.restarts > 1 ? `, restarts=${o.restarts}` : '';
   switch (name) {
+    case 'transfer':
+      return `transfer(apgd-ce on the surrogate, steps=${o.surrogateSteps})`;
     case 'apgd-ce':
     case 'apgd-dlr':
       return `${name}(steps=${o.steps}${eot}${restarts})`;
@@ -265,17 +288,31 @@ function suiteAttackLabel(name: SuiteAttackName, o: Pick<ResolvedAutoAttack, 'st
   }
 }
 
+/** Rows `rows` of a buffer of images shaped like `x`, as a batch `[rows.length, h, w, c]`. */
+function startRows(buffer: Float32Array, rows: number[], shape: [number, number, number, number]): tf.Tensor4D {
+  const d = shape[1] * shape[2] * shape[3];
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((i, j) => out.set(buffer.subarray(i * d, (i + 1) * d), j * d));
+  return tf.tensor4d(out, [rows.length, shape[1], shape[2], shape[3]]);
+}
+
 /** Runs one attack of the suite on a batch; the caller owns the result. */
-function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[], onStats?: (s: GradientStats) => void): tf.Tensor4D {
+function runAttack(name: SuiteAttackName, model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o: ResolvedAutoAttack, classes: number, imageIds: number[], onStats?: (s: GradientStats) => void, start?: tf.Tensor4D, surrogate?: Model): tf.Tensor4D {
   const common = { eps: o.eps, bounds: o.bounds, seed: deriveSeed(o.seed, 'autoattack', name), imageIds };
-  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, stopAt: o.stopAt, onStats };
+  const apgdCommon = { ...common, norm: o.norm, steps: o.steps, restarts: o.restarts, eotSamples: o.eotSamples, earlyStop: o.earlyStop, stopAt: o.stopAt, onStats, ...(start ? { start } : {}) };
   switch (name) {
+    case 'transfer':
+      // The whole budget on the surrogate: its kept iterate is its deepest break, which is what
+      // carries over to the model.
+      return apgd(surrogate!, x, y, { ...common, norm: o.norm, steps: o.surrogateSteps, loss: 'ce', onStats });
     case 'apgd-ce':
       return apgd(model, x, y, { ...apgdCommon, loss: 'ce', eotAverage: o.eotAverage });
     case 'apgd-dlr':
       return apgd(model, x, y, { ...apgdCommon, loss: 'dlr' });
-    case 'apgd-t':
-      return apgdTargeted(model, x, y, { ...apgdCommon, targetClasses: Math.min(o.targetClasses, classes - 1) });
+    case 'apgd-t': {
+      const { start: _s, ...targeted } = apgdCommon;
+      return apgdTargeted(model, x, y, { ...targeted, targetClasses: Math.min(o.targetClasses, classes - 1) });
+    }
     case 'square':
       return square(model, x, y, { ...common, queries: o.squareQueries, predictSamples: o.squareSamples });
   }
@@ -330,6 +367,8 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
   }
   const d = x.shape[1] * x.shape[2] * x.shape[3];
   const advBuffer = options.returnAdv ? Float32Array.from(x.dataSync()) : undefined;
+  // The transfer examples, the warm starts of the later APGD attacks.
+  let transferBuffer: Float32Array | undefined;
   const robust = cleanCorrect.slice();
   const brokenBy: (SuiteAttackName | 'clean' | null)[] = cleanCorrect.map((ok) => (ok ? null : 'clean'));
   const cells: Record<string, (boolean | null)[]> = {};
@@ -344,10 +383,21 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
       const { xb, yb } = gatherRows(batch);
       try {
         model.reseed?.(deriveSeed(o.seed, 'autoattack', name, ids[batch[0]]));
-        const adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats);
+        const warm = transferBuffer && name.startsWith('apgd') ? startRows(transferBuffer, batch, xb.shape) : undefined;
+        let adv: tf.Tensor4D;
+        try {
+          adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats, warm, options.surrogate);
+        } finally {
+          warm?.dispose();
+        }
         let ok: boolean[];
         try {
           ok = await predict(adv, yb, batch, `${name}-predict`);
+          if (name === 'transfer') {
+            transferBuffer ??= Float32Array.from(x.dataSync());
+            const a = adv.dataSync();
+            batch.forEach((i, j) => transferBuffer!.set(a.subarray(j * d, (j + 1) * d), i * d));
+          }
           if (advBuffer) {
             const a = adv.dataSync();
             batch.forEach((i, j) => advBuffer.set(a.subarray(j * d, (j + 1) * d), i * d));

@@ -91,7 +91,8 @@ function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: num
   const eotSamples = stochastic ? spec.eotSamples ?? 20 : 1;
   return {
     version: spec.version ?? 'rand',
-    ...(spec.suite ? { attacks: spec.suite } : {}),
+    // 'transfer' needs the surrogate, which only a stochastic row gets.
+    ...(spec.suite ? { attacks: stochastic && spec.surrogate ? spec.suite : spec.suite.filter((a) => a !== 'transfer') } : {}),
     steps: spec.steps ?? 100,
     restarts: spec.restarts ?? 1,
     eotSamples,
@@ -102,6 +103,7 @@ function suiteOptions(spec: AttackSpec, stochastic: boolean, predictSamples: num
     ...(spec.earlyStop !== undefined ? { earlyStop: spec.earlyStop } : {}),
     ...(spec.stopAt !== undefined ? { stopAt: spec.stopAt } : {}),
     ...(spec.eotAverage !== undefined ? { eotAverage: spec.eotAverage } : {}),
+    ...(spec.surrogateSteps !== undefined ? { surrogateSteps: spec.surrogateSteps } : {}),
   };
 }
 
@@ -126,6 +128,8 @@ interface Defended {
   model: Model;
   /** The model whose gradient BPDA follows (the defense as identity in the backward pass). */
   bpda?: Model;
+  /** The row's network without its randomness (the suite's surrogate for a stochastic row). */
+  plain: Model;
   /** Frees what the row holds (DWP's pruned kernels). */
   dispose: () => void;
 }
@@ -137,7 +141,9 @@ function buildDefense(cell: CellInputs, d: DefenseSpec, seed: number): Defended 
   const row = buildRow(net, d, seed, cell.matched);
   const model = ev.wrap(row.model);
   model.label = d.name;
-  return { model, bpda: row.bpda ? ev.wrap(row.bpda) : undefined, dispose: () => (row.model.dispose?.(), row.bpda?.dispose?.()) };
+  const plain = ev.wrap(buildRow(net, { name: `${d.name} (plain)`, kind: 'dense' }, seed).model);
+  plain.label = `${d.name} without its randomness`;
+  return { model, bpda: row.bpda ? ev.wrap(row.bpda) : undefined, plain, dispose: () => (row.model.dispose?.(), row.bpda?.dispose?.()) };
 }
 
 /** What computing a cell needs: the protocol, the checked model and the test images. */
@@ -214,6 +220,8 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
         // The suite keys its randomness by image, so batches and threads give the same numbers.
         const res = await autoAttack(defended.model, xb, yb, {
           ...suiteOptions(attack!, stochastic, config.predictSamples),
+          // The transfer stage from the row's network without its randomness, on stochastic rows.
+          ...(attack!.surrogate && stochastic ? { surrogate: defended.plain } : {}),
           eps,
           seed: deriveSeed(config.seed, key),
           imageIds: Array.from({ length: size }, (_, i) => start + i),

@@ -92,7 +92,13 @@ function suiteCostPerImage(attack: AttackSpec, stochastic: boolean, samples: num
   const apgdRun = 3 * eot * ((attack.steps ?? 100) + 1) * (attack.restarts ?? 1);
   const names = attack.suite ?? AUTOATTACK_VERSIONS[attack.version ?? 'rand'];
   let cost = samples; // the clean prediction
+  // The transfer stage on a stochastic row: one pass a step on the surrogate, then a prediction.
+  if (stochastic && attack.surrogate && !names.includes('transfer')) cost += 3 * (attack.surrogateSteps ?? 100) + samples;
   for (const name of names) {
+    if (name === 'transfer') {
+      if (stochastic && attack.surrogate) cost += 3 * (attack.surrogateSteps ?? 100) + samples;
+      continue;
+    }
     if (name === 'square') cost += (attack.queries ?? 5000) * (stochastic ? attack.predictSamples ?? eot : 1);
     else cost += name === 'apgd-t' ? (attack.targetClasses ?? 9) * (apgdRun + eot) : apgdRun;
     cost += samples;

@@ -78,6 +78,14 @@ export interface AttackSpec extends AttackSpecOptions {
   /** `autoattack`: APGD-T's target classes. Default 9. */
   targetClasses?: number;
   /**
+   * `autoattack` on a stochastic defense: start with the suite's `transfer` stage from the row's
+   * network without its randomness (`AutoAttackOptions.surrogate`), whose outputs also warm-start
+   * the APGD attacks. Default `false`.
+   */
+  surrogate?: boolean;
+  /** `autoattack` with `surrogate`: APGD-CE iterations on the surrogate. Default 100. */
+  surrogateSteps?: number;
+  /**
    * A cell of the budget curve of this attack (its name): the same attack at a smaller or larger
    * budget, plotted against the budget, and left out of the checks and comparisons.
    */

@@ -16,7 +16,7 @@ const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
 /** Attack options the grid sets itself (untargeted, L-inf), so a protocol may not. */
 const GRID_OWNED = ['targeted', 'norm'];
 /** The keys an `autoattack` entry may give besides the grid's. */
-const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses', 'earlyStop', 'stopAt', 'eotAverage'];
+const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses', 'earlyStop', 'stopAt', 'eotAverage', 'surrogate', 'surrogateSteps'];
 
 function posInt(v: unknown, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -45,11 +45,14 @@ export function checkAttackEntry(entry: { name?: unknown; method: string }, wher
 /** Checks an `autoattack` entry: the suite's keys and values (its attacks check their own when it runs). */
 function checkAutoAttackEntry(a: AttackSpec, i: number): void {
   for (const k of Object.keys(a)) if (!(GRID_ATTACK_KEYS as readonly string[]).includes(k) && !AUTOATTACK_KEYS.includes(k)) throw new ConfigError(`unknown key "${k}" in attacks[${i}] (autoattack takes ${AUTOATTACK_KEYS.join(', ')}; every attack: ${GRID_ATTACK_KEYS.join(', ')})`);
-  for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
+  if (a.surrogate !== undefined && typeof a.surrogate !== 'boolean') throw new ConfigError(`attacks[${i}].surrogate must be true or false, got ${JSON.stringify(a.surrogate)}`);
+  if (a.surrogateSteps !== undefined && !a.surrogate) throw new ConfigError(`attacks[${i}].surrogateSteps is only used with surrogate: true`);
+  for (const k of ['steps', 'eotSamples', 'restarts', 'queries', 'predictSamples', 'targetClasses', 'surrogateSteps'] as const) if (a[k] !== undefined) posInt(a[k], `attacks[${i}].${k}`);
   if (a.version !== undefined && !(a.version in AUTOATTACK_VERSIONS)) throw new ConfigError(`attacks[${i}].version must be standard or rand, got ${JSON.stringify(a.version)}`);
   if (a.suite !== undefined && (!Array.isArray(a.suite) || a.suite.length === 0 || a.suite.some((s) => !SUITE_ATTACKS.includes(s)) || new Set(a.suite).size !== a.suite.length)) {
     throw new ConfigError(`attacks[${i}].suite must be a non-empty list of distinct attacks among ${SUITE_ATTACKS.join(', ')}, got ${JSON.stringify(a.suite)}`);
   }
+  if (a.suite?.includes('transfer') && (!a.surrogate || a.suite[0] !== 'transfer')) throw new ConfigError(`attacks[${i}].suite: 'transfer' needs surrogate: true and comes first`);
   if (a.transferFrom !== undefined || a.bpda) throw new ConfigError(`attacks[${i}]: autoattack runs white-box on each defense (no transferFrom or bpda)`);
   if (a.loss !== undefined && !['ce', 'margin', 'dlr'].includes(a.loss)) throw new ConfigError(`attacks[${i}].loss must be ce, margin or dlr`);
   if (a.earlyStop !== undefined && typeof a.earlyStop !== 'boolean') throw new ConfigError(`attacks[${i}].earlyStop must be true or false, got ${JSON.stringify(a.earlyStop)}`);
@@ -90,7 +93,7 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
     if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
     attackNames.add(a.name);
-    for (const k of ['version', 'suite', 'targetClasses'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
+    for (const k of ['version', 'suite', 'targetClasses', 'surrogate', 'surrogateSteps'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
     if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
     if (a.method === 'autoattack') checkAutoAttackEntry(a, i);
     else checkAttackEntry(a, `attacks[${i}]`, GRID_ATTACK_KEYS);

@@ -266,6 +266,29 @@ describe('apgd', () => {
     tf.dispose([x, y, first, late]);
   });
 
+  it('start: the first run starts at the given point, projected onto the ball; a broken start is kept as is', () => {
+    const m = 12;
+    const xs = randomInputs(m, d, 16, 0.2, 0.8);
+    const x = tf.tensor4d(xs, [m, ...shape]);
+    const ys = Array.from({ length: m }, (_, i) => argmax(linearLogits(model, xs.slice(i * d, (i + 1) * d))));
+    const y = tf.tensor1d(ys, 'int32');
+    const eps = 0.3;
+    // A strong adversarial start: the full APGD output at this eps.
+    const strong = apgd(model, x, y, { eps, steps: 20, seed: 3 });
+    const broken = perExampleOf(strong, m).map((a, i) => argmax(linearLogits(model, a)) !== ys[i]);
+    expect(broken.some(Boolean)).toBe(true);
+    // One step of early-stopping APGD from it: every image broken at the start keeps the start.
+    const again = apgd(model, x, y, { eps, steps: 1, earlyStop: true, start: strong, seed: 4 });
+    const s0 = perExampleOf(strong, m);
+    perExampleOf(again, m).forEach((a, i) => broken[i] && expect(a).toEqual(s0[i]));
+    // A start outside the ball is projected onto it.
+    const far = tf.add(x, 1) as tf.Tensor4D;
+    const proj = apgd(model, x, y, { eps, steps: 1, start: far, seed: 4 });
+    perExampleOf(proj, m).forEach((a, i) => a.forEach((v, k) => expect(Math.abs(v - xs[i * d + k])).toBeLessThanOrEqual(eps + 1e-6)));
+    expect(() => apgd(model, x, y, { eps, steps: 1, start: tf.slice(x, [0, 0, 0, 0], [2, -1, -1, -1]) as tf.Tensor4D })).toThrow(/start must be a tensor of the shape of x/);
+    tf.dispose([x, y, strong, again, far, proj]);
+  });
+
   it('earlyStop leaves no tensors behind, with EOT and when every image breaks', async () => {
     const x = tf.tensor4d(randomInputs(n, d, 15), [n, ...shape]);
     const y = tf.tensor1d(labels, 'int32');

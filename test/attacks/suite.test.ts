@@ -163,6 +163,34 @@ describe('autoAttack', () => {
     adv.dispose();
   });
 
+  it('surrogate: the transfer stage runs first on the surrogate, is judged on the model, and warm-starts the APGD attacks', async () => {
+    // A stochastic model whose expectation is the linear model (inverted input dropout), and the
+    // linear model as its surrogate.
+    const noisy = () => inputDropout(model, 0.05, 3);
+    const surrogate = recording(model);
+    const res = await autoAttack(noisy(), x, y, { eps: 0.12, steps: 5, eotSamples: 3, predictSamples: 16, seed: 2, surrogate, surrogateSteps: 7, returnAdv: true });
+    expect(res.attacks.map((r) => r.name)).toEqual(['transfer', 'apgd-ce', 'apgd-dlr']);
+    expect(res.attacks[0].label).toBe('transfer(apgd-ce on the surrogate, steps=7)');
+    checkBookkeeping(res, ['transfer', 'apgd-ce', 'apgd-dlr']);
+    // The surrogate ran once per step (and its start) on the clean-correct images, in one batch.
+    expect(surrogate.rows).toEqual(new Array(8).fill(res.attacks[0].attacked));
+    // It transfers: the linear model's own adversarial examples break most images here.
+    expect(res.attacks[0].broken).toBeGreaterThan(res.attacks[0].attacked / 2);
+    res.adv!.dispose();
+    // Without the surrogate, the same budget: the transfer stage and the warm start make the
+    // suite at least as strong on these images (it can only add breaks that carry over).
+    const cold = await autoAttack(noisy(), x, y, { eps: 0.12, steps: 5, eotSamples: 3, predictSamples: 16, seed: 2 });
+    expect(res.robustAccuracy).toBeLessThanOrEqual(cold.robustAccuracy);
+  });
+
+  it('surrogate: refuses a stochastic surrogate, a transfer without one, a transfer that is not first', async () => {
+    await expect(autoAttack(model, x, y, { eps: 0.1, attacks: ['transfer', 'apgd-ce'] })).rejects.toThrow(/needs a surrogate/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: inputDropout(model, 0.1, 1) })).rejects.toThrow(/surrogate must be deterministic/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, attacks: ['apgd-ce'] })).rejects.toThrow(/does not include 'transfer'/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, attacks: ['apgd-ce', 'transfer'] })).rejects.toThrow(/'transfer' must come first/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, surrogateSteps: 0 })).rejects.toThrow(/surrogateSteps/);
+  });
+
   it('at eps 0 runs no attack: robust accuracy is the clean accuracy', async () => {
     const res = await autoAttack(model, x, y, { ...budget, eps: 0 });
     expect(res.robust).toEqual(res.cleanCorrect);
@@ -185,5 +213,6 @@ describe('autoAttack', () => {
     await expectNoLeak(() => autoAttack(model, x, y, { ...budget, batchSize: 10 }));
     await expectNoLeak(() => autoAttack(model, x, y, { ...budget, returnAdv: true }), (r) => r.adv!.dispose());
     await expectNoLeak(() => autoAttack(inputDropout(model, 0.05, 1), x, y, { eps: 0.1, steps: 3, eotSamples: 2, predictSamples: 4, attacks: ['apgd-dlr', 'square'], squareQueries: 10 }));
+    await expectNoLeak(() => autoAttack(inputDropout(model, 0.05, 1), x, y, { eps: 0.1, steps: 3, eotSamples: 2, predictSamples: 4, surrogate: model, surrogateSteps: 3, returnAdv: true }), (r) => r.adv!.dispose());
   });
 });
