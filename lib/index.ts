@@ -82,6 +82,7 @@ export * from './defenses/smoothing';
 export * from './defenses/smoothing_certify';
 export * from './defenses/smoothing_check';
 export * from './attacks/smooth_adv';
+export * from './report/certified_accuracy';
 // Notebooks: figures and the example of notebook 7
 export * from './report/defense_bars';
 export * from './models/pixel_mlp';
