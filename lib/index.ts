@@ -101,6 +101,7 @@ export { RESULT_COLUMNS, makeResultRow, readResults, resultsTable, resultsToCsv,
 export { accuracyVsEpsFigure, type AccuracyVsEpsOptions } from './report/accuracy_vs_eps';
 export { pairedDifferencesFigure, type PairedDifferencePoint, type PairedDifferencesOptions } from './report/paired_differences';
 export { budgetCurveFigure, type BudgetCurveOptions, type BudgetPoint } from './report/budget_curve';
+export { certifiedAccuracyFigure, type CertifiedAccuracyFigureOptions, type RadiusCurve } from './report/certified_accuracy';
 export { reliabilityFigure, type ReliabilityInput, type ReliabilityOptions } from './report/reliability';
 export { adversarialGridFigure, type AdversarialGridInput, type AdversarialGridOptions } from './report/adversarial_grid';
 export { keepProbabilityFigure, type KeepProbabilityOptions } from './report/keep_probability';
