@@ -80,22 +80,27 @@ export function needsRelu(config: ReproduceConfig): boolean {
 
 /**
  * The attack function of a spec. EOT only matters for stochastic models; `onStats` receives the
- * gradient statistics of each call (gradient attacks).
+ * gradient statistics of each call (gradient attacks); `norm` is the config's (default: the
+ * attack's own, L-inf).
  */
-export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void, norm: AttackNorm = 'linf'): Attack {
-  // The spec's own options go to the attack as given; left-out keys take the attack's defaults.
-  const o = attackOptions(spec);
+export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void, norm?: AttackNorm): Attack {
+  // The spec's own options go to the attack as given; left-out keys take the attack's defaults
+  // (the norm, the config's, only when it sets one: L-inf is the attacks' default).
+  const o = { ...attackOptions(spec), ...(norm ? { norm } : {}) };
   // A deterministic model needs no Monte-Carlo average: its gradient and scores are exact.
   const eotSamples = stochastic ? spec.eotSamples : undefined;
   switch (spec.method) {
     case 'fgsm':
-      return attacks.fgsm({ ...o, norm, eotSamples, onStats });
+      return attacks.fgsm({ ...o, eotSamples, onStats });
     case 'pgd':
-      return attacks.pgd({ ...o, norm, eotSamples, onStats });
+      return attacks.pgd({ ...o, eotSamples, onStats });
     case 'apgd':
-      return attacks.apgd({ ...o, norm, eotSamples, onStats });
-    case 'smoothAdv':
-      return attacks.smoothAdv({ ...o, eotSamples, onStats });
+      return attacks.apgd({ ...o, eotSamples, onStats });
+    case 'smoothAdv': {
+      // L2 by construction: SmoothAdv takes no norm.
+      const { norm: _n, ...rest } = o as typeof o & { norm?: AttackNorm };
+      return attacks.smoothAdv({ ...rest, eotSamples, onStats });
+    }
     case 'square':
       return attacks.square({ ...o, ...(stochastic ? {} : { predictSamples: 1 }) });
     case 'autoattack':

@@ -31,7 +31,7 @@ import { checkSmoothingSigma } from '../defenses/smoothing';
 import type { DefenseSpec, ReproduceConfig } from './spec';
 
 /** Every defense kind the grid knows. */
-export const DEFENSE_KINDS = ['dense', 'sap', 'random', 'smoothed', ...BASELINE_KINDS] as const;
+export const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS, 'smoothed'] as const;
 
 /** Keys a defense entry may have. */
 export const DEFENSE_SPEC_KEYS = ['name', 'kind', 'sampleFraction', 'rate', 'sigma', 'fraction', 'matchTo', 'model'];
