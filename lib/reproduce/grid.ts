@@ -69,6 +69,18 @@ export function gridCost(c: ReproduceConfig): number {
   return cost;
 }
 
+/**
+ * The part of `gridCost` spent in CERTIFY's and PREDICT's noisy passes of the smoothed defenses
+ * (batches of 1000 noisy copies, far cheaper per row than an attack's small batches): the time
+ * estimate times it at that batch size.
+ */
+export function smoothingSampleCost(c: ReproduceConfig): number {
+  let cost = 0;
+  for (const { defense, attack } of gridPairs(c)) if (isCertifiedKind(defense.kind)) cost += (attack ? attackEps(c, attack).length : 1) * c.n * (c.certify?.predictN ?? 0);
+  for (const d of c.defenses) if (isCertifiedKind(d.kind)) cost += certifyCost(c);
+  return cost;
+}
+
 /** The eps values an attack runs at: its own `eps` if set, else the grid's non-zero eps. */
 export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
   return attack.eps ?? c.eps.filter((e) => e > 0);

@@ -6,7 +6,7 @@ import { UsageError } from '../args';
 import { Command, announceBackend, backendFlag, command, workersFlag } from '../command';
 import type { Model } from '../../models/model';
 import { withSap } from '../../defenses/with_sap';
-import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../../reproduce/config';
+import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig, smoothingSampleCost } from '../../reproduce/config';
 import { needsRelu, runReproduce } from '../../reproduce/run';
 import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../../reproduce/inputs';
 import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
@@ -22,27 +22,32 @@ function formatDuration(s: number): string {
 /**
  * Seconds the grid should take here: its cost in forward passes, split into the dense model's and
  * the stochastic defenses', times a forward pass of each measured on this model and machine (a
- * gradient counts about three passes, see `gridCost`).
+ * gradient counts about three passes, see `gridCost`). A smoothed defense's pass is the dense
+ * model's on a noisy copy; its CERTIFY and PREDICT passes (`smoothingSampleCost`) run in batches of
+ * 1000 noisy copies and are timed at that size.
  */
 async function estimateSeconds(config: ReproduceConfig, inputs: EvaluationInputs): Promise<number> {
   const k = Math.min(32, config.batchSize, inputs.data.x.shape[0]);
   const x = tf.slice(inputs.data.x, [0, 0, 0, 0], [k, -1, -1, -1]) as tf.Tensor4D;
-  const perImage = (model: Model) => {
-    const once = () => tf.tidy(() => model(x).dataSync());
+  const perImage = (model: Model, rows = k) => {
+    const xs = rows === k ? x : (tf.tile(x, [Math.ceil(rows / k), 1, 1, 1]) as tf.Tensor4D);
+    const once = () => tf.tidy(() => model(xs).dataSync());
     once();
     const t = Date.now();
     for (let i = 0; i < 2; i++) once();
-    return (Date.now() - t) / 1000 / 2 / k;
+    if (xs !== x) xs.dispose();
+    return (Date.now() - t) / 1000 / 2 / xs.shape[0];
   };
   const dense = perImage(inputs.wrap(inputs.net));
-  // A smoothed defense's pass is the dense model's on a noisy copy (the noise costs little).
   const denseLike = (d: ReproduceConfig['defenses'][number]) => d.kind === 'dense' || d.kind === 'smoothed';
   const stochasticDefenses = config.defenses.filter((d) => !denseLike(d));
   const stochastic = stochasticDefenses.length ? perImage(inputs.wrap(withSap(inputs.net, { sampleFraction: 1, seed: 1 }))) : 0;
+  const sampled = smoothingSampleCost(config);
+  const bulk = sampled > 0 ? perImage(inputs.wrap(inputs.net), 512) : 0;
   tf.dispose(x);
   const denseCost = gridCost({ ...config, defenses: config.defenses.filter(denseLike) });
   const stochasticCost = gridCost({ ...config, defenses: stochasticDefenses });
-  return denseCost * dense + stochasticCost * stochastic;
+  return (denseCost - sampled) * dense + sampled * bulk + stochasticCost * stochastic;
 }
 
 /** The `reproduce` command. */
