@@ -93,10 +93,14 @@ function certifiedSection(config: ReproduceConfig, cells: CellResult[]): string[
     const curve = certifiedCurve(cert, radii);
     const abstained = cert.certificate.predictions.filter((p) => p < 0).length;
     for (const p of curve) {
-      const emp = attacks.map((a) => {
-        const c = p.radius === 0 ? find(cells, d.name, 'clean') : find(cells, d.name, a.name, p.radius);
-        return c ? `${a.name} ${pct(c.accuracy)}` : `${a.name} —`;
-      });
+      const clean = find(cells, d.name, 'clean');
+      const emp =
+        p.radius === 0
+          ? [clean ? `clean ${pct(clean.accuracy)}` : 'clean —']
+          : attacks.map((a) => {
+              const c = find(cells, d.name, a.name, p.radius);
+              return c ? `${a.name} ${pct(c.accuracy)}` : `${a.name} —`;
+            });
       lines.push(`| ${d.name} | ${d.sigma} | ${p.radius} | **${pct(p.accuracy)}** [${pct(p.low)}, ${pct(p.high)}] | ${p.radius === 0 ? abstained : ''} | ${emp.join('; ') || '—'} |`);
     }
   }
@@ -151,19 +155,27 @@ function protocolText(config: ReproduceConfig, run: Record<string, unknown>): st
   ].join('\n');
 }
 
-/** The "Paired comparisons" section: the SAP defense at r/N = 1 against dense and random pruning. */
+/**
+ * The "Paired comparisons" section: the SAP defense at r/N = 1 against dense and random pruning,
+ * and each smoothed defense against dense (SmoothAdv against dense's strongest L2 attack).
+ */
 function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): string[] {
   const sap = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1) ?? config.defenses.find((d) => d.kind === 'sap');
-  if (!sap) return [];
-  const refs = config.defenses.filter((d) => d.kind === 'dense' || (d.kind === 'random' && d.sampleFraction === sap.sampleFraction)).map((d) => d.name);
-  const table = pairedTable(comparisons, sap.name, refs);
-  if (!table) return [];
+  const refs = sap ? config.defenses.filter((d) => d.kind === 'dense' || (d.kind === 'random' && d.sampleFraction === sap.sampleFraction)).map((d) => d.name) : [];
+  const dense = config.defenses.filter((d) => d.kind === 'dense').map((d) => d.name);
+  const tables = [
+    ...(sap ? [pairedTable(comparisons, sap.name, refs)] : []),
+    ...config.defenses.filter((d) => isCertifiedKind(d.kind)).map((d) => pairedTable(comparisons, d.name, dense)),
+  ].filter((t) => t);
+  if (!tables.length) return [];
+  const smoothedNote = config.defenses.some((d) => isCertifiedKind(d.kind))
+    ? ' A smoothed defense under SmoothAdv (which attacks smoothed classifiers only) is compared with the dense model under its strongest gradient attack at the same radius (`referenceAttack` in `comparisons.csv`).'
+    : '';
   return [
     '## Paired comparisons',
-    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0 (the interval decides what counts as shown; the exact McNemar test is a little more conservative, so an interval that just excludes 0 can come with p slightly above 0.05). Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack. Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
+    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0 (the interval decides what counts as shown; the exact McNemar test is a little more conservative, so an interval that just excludes 0 can come with p slightly above 0.05). Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack.${smoothedNote} Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
     '',
-    table,
-    '',
+    ...tables.flatMap((t) => [t, '']),
   ];
 }
 

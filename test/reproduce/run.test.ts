@@ -184,6 +184,10 @@ describe('reproduce', () => {
     const summary = fs.readFileSync(path.join(tmp, 'summary.md'), 'utf8');
     expect(summary).toMatch(/## Certified accuracy/);
     expect(summary).toMatch(/Attacks \(L2, pixels in \[0, 1\]\)/);
+    // The paired section: SAP-100 and each smoothed classifier against dense; no L-inf numbers quoted for an L2 run.
+    for (const d of ['SAP-100', 'smoothed-0.12', 'smoothed-0.25', 'smoothed-0.5']) expect(summary).toContain(`| ${d} − dense (points) |`);
+    expect(summary).not.toMatch(/Athalye et al\. \(2018\) report/);
+    expect(summary).toMatch(/\| smoothed-0\.25 \| 0\.25 \| 0 \| \*\*[0-9.]+%\*\* \[[0-9.]+%, [0-9.]+%\] \| [0-9]+ \| clean [0-9.]+% \|/);
     expect(fs.existsSync(path.join(tmp, 'figures', 'certified_vs_empirical.html'))).toBe(true);
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 600_000);
