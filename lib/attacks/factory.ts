@@ -8,6 +8,8 @@ import { apgdTargeted, type ApgdTargetedOptions } from './apgd_targeted';
 import { fgsm, type FgsmOptions } from './fgsm';
 import { pgd, type PgdOptions } from './pgd';
 import { square, type SquareOptions } from './square';
+import { resolveSmoothAdvOptions, smoothAdv, type SmoothAdvOptions } from './smooth_adv';
+import type { SmoothedModel } from '../defenses/smoothing';
 import type { Attack } from './types';
 
 /** Options of an attack without the per-call `eps` and `seed`. */
@@ -20,17 +22,19 @@ export interface AttackOptionsByName {
   apgd: Fixed<ApgdOptions>;
   apgdTargeted: Fixed<ApgdTargetedOptions>;
   square: Fixed<SquareOptions>;
+  smoothAdv: Fixed<SmoothAdvOptions>;
 }
-/** Name of an attack `makeAttack` builds (`fgsm`, `pgd`, `apgd`, `apgdTargeted`, `square`). */
+/** Name of an attack `makeAttack` builds (`fgsm`, `pgd`, `apgd`, `apgdTargeted`, `square`, `smoothAdv`). */
 export type AttackName = keyof AttackOptionsByName;
 /** Every attack `makeAttack` builds, by name. */
-export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd', 'apgdTargeted', 'square'];
+export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd', 'apgdTargeted', 'square', 'smoothAdv'];
 
 const SHORT: Record<string, string> = {
   eotSamples: 'eot',
   relStepsize: 'rel',
   randomStart: 'rs',
   predictSamples: 'samples',
+  noiseSamples: 'm',
 };
 
 /** `name(key=value, ...)` of the options that are set (callbacks left out). */
@@ -80,6 +84,22 @@ export const attacks = {
   square(options: Fixed<SquareOptions> = {}): Attack {
     const o = checkFixed('square', options) as Fixed<SquareOptions>;
     return fixed('square', (model, x, y, { eps, seed }) => square(model, x, y, { ...o, eps, seed }), o);
+  },
+  /**
+   * SmoothAdv with fixed options (see `smoothAdv`): its options are checked here, once; the
+   * returned attack takes a smoothed model (`withGaussianSmoothing`) and throws for any other.
+   */
+  smoothAdv(options: Fixed<SmoothAdvOptions> = {}): Attack {
+    const o = checkFixed('smoothAdv', options) as Fixed<SmoothAdvOptions>;
+    resolveSmoothAdvOptions(o, 'attacks.smoothAdv');
+    return fixed(
+      'smoothAdv',
+      (model, x, y, { eps, seed }) => {
+        if (typeof (model as Partial<SmoothedModel>).sigma !== 'number') throw new Error(`attacks.smoothAdv: the model must be a smoothed classifier from withGaussianSmoothing, got ${model.label ?? 'a model without sigma'}`);
+        return smoothAdv(model as SmoothedModel, x, y, { ...o, eps, seed });
+      },
+      o,
+    );
   },
 };
 

@@ -7,9 +7,10 @@ import { APGD_OPTION_KEYS, resolveApgdOptions, type ResolvedApgdOptions } from '
 import { FGSM_OPTION_KEYS, resolveFgsmOptions, type ResolvedFgsmOptions } from './fgsm';
 import { PGD_OPTION_KEYS, resolvePgdOptions, type ResolvedPgdOptions } from './pgd';
 import { resolveSquareOptions, SQUARE_OPTION_KEYS, type ResolvedSquareOptions } from './square';
+import { resolveSmoothAdvOptions, SMOOTH_ADV_OPTION_KEYS, type ResolvedSmoothAdvOptions } from './smooth_adv';
 
 /** The attacks whose options resolve here (the others take their options from these: `apgdTargeted` from `apgd`). */
-export type ResolvableAttack = 'fgsm' | 'pgd' | 'apgd' | 'square';
+export type ResolvableAttack = 'fgsm' | 'pgd' | 'apgd' | 'square' | 'smoothAdv';
 
 /** The resolved options of each attack by name. */
 export interface ResolvedOptionsByName {
@@ -17,6 +18,7 @@ export interface ResolvedOptionsByName {
   pgd: ResolvedPgdOptions;
   apgd: ResolvedApgdOptions;
   square: ResolvedSquareOptions;
+  smoothAdv: ResolvedSmoothAdvOptions;
 }
 
 /** The option keys each attack takes besides `eps`, `bounds`, `seed` and callbacks. */
@@ -25,6 +27,7 @@ export const ATTACK_OPTION_KEYS: { readonly [N in ResolvableAttack]: readonly st
   pgd: PGD_OPTION_KEYS,
   apgd: APGD_OPTION_KEYS,
   square: SQUARE_OPTION_KEYS,
+  smoothAdv: SMOOTH_ADV_OPTION_KEYS,
 };
 
 /**
@@ -45,6 +48,8 @@ export function resolveAttackOptions<N extends ResolvableAttack>(name: N, option
       return resolvePgdOptions(o) as ResolvedOptionsByName[N];
     case 'apgd':
       return resolveApgdOptions(o) as ResolvedOptionsByName[N];
+    case 'smoothAdv':
+      return resolveSmoothAdvOptions(o) as ResolvedOptionsByName[N];
     default:
       return resolveSquareOptions(o, context.stochastic ?? false) as ResolvedOptionsByName[N];
   }

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../models/model';
 import type { SmoothedModel } from '../defenses/smoothing';
-import { pgd, type PgdOptions } from './pgd';
+import { pgd, resolvePgdOptions, type PgdOptions, type ResolvedPgdOptions } from './pgd';
 import { checkInt } from './validate';
 
 /**
@@ -49,14 +49,36 @@ export interface SmoothAdvOptions extends Omit<PgdOptions, 'norm' | 'loss'> {
   noiseSamples?: number;
 }
 
+/** SmoothAdv's options other than `eps`, `bounds`, `seed` and the callback, with their defaults filled in. */
+export interface ResolvedSmoothAdvOptions extends Omit<ResolvedPgdOptions, 'norm' | 'loss'> {
+  noiseSamples: number;
+}
+
+/** The keys of `ResolvedSmoothAdvOptions`: the options a protocol may fix for SmoothAdv. */
+export const SMOOTH_ADV_OPTION_KEYS: readonly (keyof ResolvedSmoothAdvOptions)[] = ['steps', 'relStepsize', 'randomStart', 'restarts', 'targeted', 'eotSamples', 'noiseSamples'];
+
+/**
+ * SmoothAdv's defaults and checks, declared once: `smoothAdv` runs on them, and configs, the
+ * factory and cost models read them. PGD's defaults for the PGD keys, `noiseSamples` 8; `norm` and
+ * `loss` are fixed (L2, cross-entropy on the soft classifier) and rejected when given.
+ */
+export function resolveSmoothAdvOptions(options: Omit<SmoothAdvOptions, 'eps'> | Partial<SmoothAdvOptions>, where = 'smoothAdv'): ResolvedSmoothAdvOptions {
+  for (const k of ['norm', 'loss'] as const) {
+    if ((options as Record<string, unknown>)[k] !== undefined) throw new Error(`${where}: ${k} is fixed (L2, cross-entropy on the soft smoothed classifier) and cannot be given`);
+  }
+  const { norm: _n, loss: _l, ...pgdOptions } = resolvePgdOptions({ ...options, norm: 'l2', loss: 'ce' } as PgdOptions, where);
+  return { ...pgdOptions, noiseSamples: checkInt(options.noiseSamples, 8, 'noiseSamples', 1, where) };
+}
+
 /**
  * SmoothAdv's PGD-L2 on a smoothed classifier (see the file comment). Returns the adversarial
  * batch; the caller owns it. The model's noise stream is reseeded from `seed` first.
  */
 export function smoothAdv(model: SmoothedModel, x: tf.Tensor4D, y: tf.Tensor1D, options: SmoothAdvOptions): tf.Tensor4D {
   if (options === undefined || options === null || typeof options !== 'object') throw new Error('smoothAdv: options with eps are required');
-  const { noiseSamples, ...rest } = options;
-  const soft = softSmoothedModel(model, noiseSamples ?? 8);
+  const { noiseSamples } = resolveSmoothAdvOptions(options);
+  const { noiseSamples: _m, ...rest } = options;
+  const soft = softSmoothedModel(model, noiseSamples);
   if (rest.seed !== undefined) soft.reseed!(rest.seed);
   return pgd(soft, x, y, { ...rest, norm: 'l2', loss: 'ce' });
 }

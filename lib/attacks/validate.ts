@@ -27,11 +27,13 @@ export function checkEps(eps: unknown, where: string): number {
 
 /**
  * A list of eps values on the `[0, 1]` pixel scale, as configs and flags give them: non-empty,
- * each a valid eps (`checkEps`) and at most 1; `positive` leaves out 0 (an attack's own radii,
- * where 0 is the clean cell). Throws `<where> must be a non-empty list of numbers in [0, 1], got ...`.
+ * each a valid eps (`checkEps`) and at most `max` (default 1, the L-inf bound; L2 radii may be
+ * larger); `positive` leaves out 0 (an attack's own radii, where 0 is the clean cell). Throws
+ * `<where> must be a non-empty list of numbers in [0, 1], got ...`.
  */
-export function checkEpsList(eps: unknown, where: string, options: { positive?: boolean } = {}): number[] {
-  const bad = () => new Error(`${where} must be a non-empty list of numbers in ${options.positive ? '(0, 1]' : '[0, 1]'}, got ${JSON.stringify(eps)}`);
+export function checkEpsList(eps: unknown, where: string, options: { positive?: boolean; max?: number } = {}): number[] {
+  const max = options.max ?? 1;
+  const bad = () => new Error(`${where} must be a non-empty list of numbers in ${options.positive ? '(0' : '[0'}, ${Number.isFinite(max) ? `${max}]` : '∞)'}, got ${JSON.stringify(eps)}`);
   if (!Array.isArray(eps) || eps.length === 0) throw bad();
   for (const e of eps) {
     try {
@@ -39,7 +41,7 @@ export function checkEpsList(eps: unknown, where: string, options: { positive?: 
     } catch {
       throw bad();
     }
-    if (e > 1 || (options.positive && e === 0)) throw bad();
+    if (e > max || (options.positive && e === 0)) throw bad();
   }
   return eps as number[];
 }

@@ -34,7 +34,7 @@ export type SmoothedModel = Model & {
 };
 
 /** Throws unless `sigma` is a finite number `> 0`. */
-function checkSmoothingSigma(sigma: unknown): number {
+export function checkSmoothingSigma(sigma: unknown): number {
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) throw new Error(`sigma must be a finite number > 0, got ${sigma}`);
   return sigma;
 }

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../data/download';
 import { BASELINE_PARAMETERS, calibrateBaseline, isBaselineKind, makeBaseline } from '../defenses/baselines';
 import { heldOutAccuracy, type CalibrateResult } from '../defenses/calibrate';
 import { withSap } from '../defenses/with_sap';
+import { withGaussianSmoothing } from '../defenses/smoothing';
 import { loadPretrained, PRETRAINED, type PretrainedName } from '../models/pretrained';
 import type { Model } from '../models/model';
 import { mcnemarExact, pairedProportionDifference } from '../metrics/paired';
@@ -118,6 +119,8 @@ export function buildRow(net: tf.LayersModel, d: DefenseSpec, seed: number, matc
     const opts = { sampleFraction: d.sampleFraction, seed: s, kind: d.kind } as const;
     return { model: withSap(net, opts), bpda: withSap(net, { ...opts, gradient: 'identity' }) };
   }
+  // Noise on the net's own input (the grid puts the input conventions inside: `computeCell`).
+  if (d.kind === 'smoothed') return { model: withGaussianSmoothing(net, { sigma: d.sigma!, seed: s }) };
   const key = BASELINE_PARAMETERS[d.kind].key;
   const value = d.matchTo !== undefined ? matched?.[d.name]?.value : d[key];
   if (value === undefined) throw new Error(`defense ${d.name}: no ${key} (matchTo ${d.matchTo} was not calibrated)`);

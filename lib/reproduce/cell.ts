@@ -16,9 +16,13 @@ import { wilsonInterval } from '../metrics/accuracy';
 import { accuracy } from '../metrics/accuracy';
 import { calibration, CalibrationResult } from '../metrics/calibration';
 import { deriveSeed } from '../seed';
-import { attackOptions, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
+import { attackOptions, CERTIFY_DEFAULTS, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
 import type { GridCellSpec } from './grid';
+import type { AttackNorm } from '../attacks/types';
+import { withGaussianSmoothing, type SmoothedModel } from '../defenses/smoothing';
+import { ABSTAIN, certify, certifiedAccuracy, predictSmoothed } from '../defenses/smoothing_certify';
+import { isCertifiedKind } from './stochastic_defenses';
 import { encodeFloat32, shardRange, type Shard } from './shard';
 
 /** One finished cell of the grid, as stored in `cells/<key>.json`. */
@@ -54,6 +58,17 @@ export interface CellResult {
   imageStart?: number;
   /** A shard's cell: its predicted probabilities `[n, classes]` as base64 float32, for `saplab merge`. */
   probs?: string;
+  /**
+   * A smoothed defense's clean and attacked cells: PREDICT's decision per image (`-1` abstains),
+   * from which `accuracy` and `correct` are computed (abstentions count as errors); the
+   * calibration metrics are those of the softmax averaged over `predictSamples` noisy passes.
+   */
+  smoothed?: { predictions: number[]; abstained: number; n: number; alpha: number };
+  /**
+   * A certification cell (`<defense> × certify`): CERTIFY's class (`-1` abstains) and radius per
+   * image and its settings. `accuracy` and `correct` are the certified accuracy at radius 0.
+   */
+  certificate?: { labels: number[]; predictions: number[]; radii: number[]; pALower: number[]; countsA: number[]; sigma: number; n0: number; n: number; alpha: number };
   /** Set when the cell failed; the run goes on and the summary reports it. */
   error?: string;
 }
@@ -65,11 +80,13 @@ export function needsRelu(config: ReproduceConfig): boolean {
 
 /**
  * The attack function of a spec. EOT only matters for stochastic models; `onStats` receives the
- * gradient statistics of each call (gradient attacks).
+ * gradient statistics of each call (gradient attacks); `norm` is the config's (default: the
+ * attack's own, L-inf).
  */
-export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void): Attack {
-  // The spec's own options go to the attack as given; left-out keys take the attack's defaults.
-  const o = attackOptions(spec);
+export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s: GradientStats) => void, norm?: AttackNorm): Attack {
+  // The spec's own options go to the attack as given; left-out keys take the attack's defaults
+  // (the norm, the config's, only when it sets one: L-inf is the attacks' default).
+  const o = { ...attackOptions(spec), ...(norm ? { norm } : {}) };
   // A deterministic model needs no Monte-Carlo average: its gradient and scores are exact.
   const eotSamples = stochastic ? spec.eotSamples : undefined;
   switch (spec.method) {
@@ -79,6 +96,11 @@ export function buildAttack(spec: AttackSpec, stochastic: boolean, onStats?: (s:
       return attacks.pgd({ ...o, eotSamples, onStats });
     case 'apgd':
       return attacks.apgd({ ...o, eotSamples, onStats });
+    case 'smoothAdv': {
+      // L2 by construction: SmoothAdv takes no norm.
+      const { norm: _n, ...rest } = o as typeof o & { norm?: AttackNorm };
+      return attacks.smoothAdv({ ...rest, eotSamples, onStats });
+    }
     case 'square':
       return attacks.square({ ...o, ...(stochastic ? {} : { predictSamples: 1 }) });
     case 'autoattack':
@@ -138,11 +160,17 @@ interface Defended {
 function buildDefense(cell: CellInputs, d: DefenseSpec, seed: number): Defended {
   const ev = cell.inputs;
   const net = d.model !== undefined && d.model !== cell.config.model ? cell.extraNets.get(d.model)! : ev.net;
+  const plain = ev.wrap(buildRow(net, { name: `${d.name} (plain)`, kind: 'dense' }, seed).model);
+  plain.label = `${d.name} without its randomness`;
+  if (d.kind === 'smoothed') {
+    // The noise is added to the pixels ([0, 1]), in front of the model's input conventions.
+    const model = withGaussianSmoothing(ev.wrap(net), { sigma: d.sigma!, seed: deriveSeed(seed, 'defense', d.name) }); // as buildRow's
+    model.label = d.name;
+    return { model, plain, dispose: () => {} };
+  }
   const row = buildRow(net, d, seed, cell.matched);
   const model = ev.wrap(row.model);
   model.label = d.name;
-  const plain = ev.wrap(buildRow(net, { name: `${d.name} (plain)`, kind: 'dense' }, seed).model);
-  plain.label = `${d.name} without its randomness`;
   return { model, bpda: row.bpda ? ev.wrap(row.bpda) : undefined, plain, dispose: () => (row.model.dispose?.(), row.bpda?.dispose?.()) };
 }
 
@@ -180,6 +208,7 @@ export function failedCell(task: CellTask, n: number, seconds: number, error: st
  * `shard`, only that shard's batches (`shard.ts`), keeping their probabilities for the merge.
  */
 export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void, shard?: Shard): Promise<CellResult> {
+  if (task.certify) return computeCertifyCell(inputs, task, afterBatch, shard);
   const { config, data } = inputs;
   const { key, defense, attack, eps } = task;
   const tc = Date.now();
@@ -196,8 +225,12 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   // A batch shared with another shard counts its statistics in the shard holding its first image.
   let counting = true;
   const count = (st: GradientStats) => counting && addStats(stats, st);
-  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, count) : undefined;
+  const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, count, config.norm) : undefined;
   const robust: boolean[] = [];
+  // A smoothed defense is decided by PREDICT (abstentions count as errors).
+  const certified = isCertifiedKind(defense.kind);
+  const cs = config.certify ?? CERTIFY_DEFAULTS;
+  const decisions: number[] = [];
   const brokenBy: string[] = [];
   const suiteRows = new Map<string, SuiteCellRow>();
   try {
@@ -239,6 +272,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
         }
       }
       probsParts.push(predictProbs(defended.model, input, { samples: config.predictSamples, seed: deriveSeed(cellSeed, 'predict'), batchSize: config.batchSize }));
+      if (certified) decisions.push(...predictSmoothed(defended.model as SmoothedModel, input, { n: cs.predictN, alpha: cs.alpha, seed: deriveSeed(cellSeed, 'predict-smoothed') }));
       if (input !== xb) input.dispose();
       tf.dispose([xb, yb]);
       await afterBatch();
@@ -262,6 +296,17 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       const ci = wilsonInterval(nCorrect, metrics.n);
       Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: robust.map((v) => (v ? '1' : '0')).join('') });
     }
+    let smoothed: CellResult['smoothed'];
+    if (certified) {
+      decisions.splice(0, offset);
+      decisions.splice(keep);
+      const labels = y.dataSync();
+      const right = decisions.map((p, i) => p === labels[i]);
+      const nCorrect = right.filter((v) => v).length;
+      const ci = wilsonInterval(nCorrect, metrics.n);
+      Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: right.map((v) => (v ? '1' : '0')).join('') });
+      smoothed = { predictions: decisions, abstained: decisions.filter((p) => p === ABSTAIN).length, n: cs.predictN, alpha: cs.alpha };
+    }
     const kept = shard ? { imageStart: range.start, probs: encodeFloat32(probs.dataSync() as Float32Array) } : {};
     tf.dispose([probs, y]);
     return {
@@ -275,6 +320,7 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
       ...kept,
       ...(attack && attack.method !== 'square' ? { gradientStats: stats } : {}),
       ...(isSuite ? { suite: { attacks: [...suiteRows.values()], brokenBy: brokenBy.join(',') } } : {}),
+      ...(smoothed ? { smoothed } : {}),
       seconds: (Date.now() - tc) / 1000,
     };
   } finally {
@@ -282,6 +328,78 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     defended.dispose();
     source?.dispose();
   }
+}
+
+/**
+ * The certification cell of a smoothed defense: Cohen et al.'s CERTIFY (`config.certify`: n0, n,
+ * alpha) on every image, batch by batch, each batch reseeded from (seed, cell, batch). Its
+ * `accuracy` and `correct` are the certified accuracy at radius 0 (abstentions as errors); the
+ * per-image classes and radii give the certified accuracy at every radius (`certifiedCurve`).
+ */
+async function computeCertifyCell(inputs: CellInputs, task: CellTask, afterBatch: () => Promise<void> | void, shard?: Shard): Promise<CellResult> {
+  const { config, data } = inputs;
+  const { key, defense } = task;
+  if (shard) throw new Error('certification cells are not sharded (run the smoothed defenses without --shard)');
+  const cs = config.certify ?? CERTIFY_DEFAULTS;
+  const tc = Date.now();
+  const defended = buildDefense(inputs, defense, config.seed);
+  const labels = Array.from(tf.tidy(() => tf.slice(data.y, [0], [config.n]).dataSync()));
+  const cert: NonNullable<CellResult['certificate']> = { labels, predictions: [], radii: [], pALower: [], countsA: [], sigma: defense.sigma!, n0: cs.n0, n: cs.n, alpha: cs.alpha };
+  try {
+    for (let b = 0; b < Math.ceil(config.n / config.batchSize); b++) {
+      const start = b * config.batchSize;
+      const size = Math.min(config.batchSize, config.n - start);
+      const xb = tf.slice(data.x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+      const r = certify(defended.model as SmoothedModel, xb, { n0: cs.n0, n: cs.n, alpha: cs.alpha, seed: deriveSeed(config.seed, key, b) });
+      xb.dispose();
+      cert.predictions.push(...r.predictions);
+      cert.radii.push(...r.radii);
+      cert.pALower.push(...r.pALower);
+      cert.countsA.push(...r.countsA);
+      await afterBatch();
+    }
+  } finally {
+    defended.dispose();
+  }
+  const right = cert.predictions.map((p, i) => p === labels[i]);
+  const nCorrect = right.filter((v) => v).length;
+  const ci = wilsonInterval(nCorrect, config.n);
+  return {
+    key,
+    defense: defense.name,
+    kind: defense.kind,
+    sampleFraction: null,
+    attack: task.attack?.name ?? 'certify',
+    eps: 0,
+    n: config.n,
+    accuracy: certifiedAccuracy(cert, labels, [0])[0],
+    accuracyLow: ci.low,
+    accuracyHigh: ci.high,
+    ece: NaN,
+    mce: NaN,
+    nll: NaN,
+    brier: NaN,
+    correct: right.map((v) => (v ? '1' : '0')).join(''),
+    bins: [],
+    certificate: cert,
+    seconds: (Date.now() - tc) / 1000,
+  };
+}
+
+/**
+ * The certified accuracy of a certification cell at each radius, with 95% Wilson intervals and
+ * per-image correctness: certified at `r` when CERTIFY returned the label (the cell's `correct`)
+ * with radius `>= r`; abstentions count as errors (Cohen et al.).
+ */
+export function certifiedCurve(cell: CellResult, radii: readonly number[]): { radius: number; accuracy: number; low: number; high: number; correct: string }[] {
+  const cert = cell.certificate;
+  if (!cert) throw new Error(`certifiedCurve: cell ${cell.key} is not a certification cell`);
+  return radii.map((r) => {
+    const right = cert.radii.map((radius, i) => cell.correct[i] === '1' && radius >= r);
+    const k = right.filter((v) => v).length;
+    const ci = wilsonInterval(k, right.length);
+    return { radius: r, accuracy: k / right.length, low: ci.low, high: ci.high, correct: right.map((v) => (v ? '1' : '0')).join('') };
+  });
 }
 
 /** What a cell records about its predictions: accuracy, calibration and per-image correctness. */

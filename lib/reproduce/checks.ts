@@ -17,6 +17,10 @@
  * 5. `transfer`: examples crafted on the dense model are not stronger than the white-box attacks.
  * 6. `adaptive-vs-paper`: the adaptive attacks are at least as strong as the paper's attack.
  * 7. `non-finite-gradients`: non-finite gradient draws are counted; a run with many is flagged.
+ * 8. `certified-vs-empirical` (runs with a certified defense, `smoothed`): at every radius the
+ *    smoothed classifier's empirical robust accuracy (PREDICT on the attacked images) is at least
+ *    its certified accuracy on the same images (`certifiedVsEmpiricalCheck`); certified images
+ *    broken beyond the certificates' failure rate mean a bug in the attack or the certificate.
  *
  * "Beyond noise" is decided on paired comparisons of the same images (exact McNemar, Newcombe
  * interval): a check fails when a comparison goes the wrong way with a one-sided exact McNemar
@@ -29,6 +33,9 @@ import { binomialHalfCdf } from '../metrics/paired';
 import type { ReproduceConfig } from './spec';
 import { adaptiveAttacks, CellIndex, ComparisonRow, compareCells, comparisonRows, papersAttack } from './comparisons';
 import type { CellResult } from './cell';
+import { CERTIFY_CELL } from './grid';
+import { isCertifiedKind } from './stochastic_defenses';
+import { certifiedVsEmpiricalCheck } from '../defenses/smoothing_check';
 
 /** Verdict of one check. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -58,7 +65,7 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Family-wise error rate of a check's comparisons (two-sided level; Holm). Default 0.05. */
   alpha?: number;
-  /** Cells at eps >= this count as "large eps". Default 0.3. */
+  /** Cells at eps >= this count as "large eps". Default 0.3 (L-inf), `LARGE_L2_RADIUS` when the config's norm is `l2`. */
   largeEps?: number;
   /** A large-eps cell passes at or below this accuracy. Default 0.05. */
   largeEpsPass?: number;
@@ -67,6 +74,13 @@ export interface CheckOptions {
   /** A run fails when more than this fraction of gradient draws is non-finite. Default 0.01. */
   nonFiniteFail?: number;
 }
+
+/**
+ * The large-eps threshold of L2 runs: radius 3 on pixels in [0, 1] (a change of 0.11 per pixel in
+ * root mean square on a 28×28 image, far beyond the radii a smoothed classifier certifies with
+ * n = 100,000 samples, about 3.8σ).
+ */
+export const LARGE_L2_RADIUS = 3;
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
@@ -177,7 +191,7 @@ function numberLabel(r: Paired): string {
 /** Runs the seven checks on a run's cells; `comparisons` defaults to `comparisonRows(config, cells)`. */
 export function runChecks(config: ReproduceConfig, cells: readonly CellResult[], options: CheckOptions = {}, comparisons?: readonly ComparisonRow[]): CheckResult[] {
   const alpha = options.alpha ?? 0.05;
-  const largeEps = options.largeEps ?? 0.3;
+  const largeEps = options.largeEps ?? (config.norm === 'l2' ? LARGE_L2_RADIUS : 0.3);
   const largeEpsPass = options.largeEpsPass ?? 0.05;
   const largeEpsFail = options.largeEpsFail ?? 0.1;
   const nonFiniteFail = options.nonFiniteFail ?? 0.01;
@@ -326,7 +340,50 @@ export function runChecks(config: ReproduceConfig, cells: readonly CellResult[],
         : `${bad} of ${draws} gradient draws (${(frac * 100).toFixed(2)}%) were non-finite, in ${evidence.length - 1} cells${status === 'fail' ? ` — above ${pct(nonFiniteFail)} in a cell, or a step with no finite draw: the gradient attacks there are unreliable` : ''}.`;
     out.push({ id: 'non-finite-gradients', title: 'Non-finite gradients are counted; a run with many is flagged', status, summary, evidence });
   }
+
+  // 8. Certified defenses: empirical robust accuracy at least the certified accuracy.
+  const certified = certifiedCheck(config, cells);
+  if (certified) out.push(certified);
   return out;
+}
+
+/**
+ * The `certified-vs-empirical` check of a run: `certifiedVsEmpiricalCheck` for every smoothed
+ * defense with a certificate, on its clean cell (radius 0) and under each attack run on it (at the
+ * attack's radii), merged into one item (the worst verdict; evidence named by defense). Undefined
+ * when the protocol has no certified defense.
+ */
+export function certifiedCheck(config: ReproduceConfig, cells: readonly CellResult[]): CheckResult | undefined {
+  const smoothed = config.defenses.filter((d) => isCertifiedKind(d.kind));
+  if (!smoothed.length) return undefined;
+  const id = 'certified-vs-empirical';
+  const title = 'Empirical robust accuracy of the smoothed classifier is at least its certified accuracy';
+  const ok = cells.filter((c) => !c.error);
+  const parts: { defense: string; result: CheckResult }[] = [];
+  for (const d of smoothed) {
+    const cert = ok.find((c) => c.defense === d.name && c.attack === CERTIFY_CELL)?.certificate;
+    if (!cert) continue;
+    const certified = { predictions: cert.predictions, radii: cert.radii, alpha: cert.alpha };
+    const clean = ok.find((c) => c.defense === d.name && c.attack === 'clean' && c.smoothed);
+    if (clean) parts.push({ defense: d.name, result: certifiedVsEmpiricalCheck({ labels: cert.labels, certified, radii: [0], attacked: [clean.smoothed!.predictions], predictAlpha: clean.smoothed!.alpha, attack: 'no attack' }) });
+    for (const a of config.attacks.filter((x) => !x.budgetOf)) {
+      const mine = ok.filter((c) => c.defense === d.name && c.attack === a.name && c.smoothed).sort((p, q) => p.eps - q.eps);
+      if (!mine.length) continue;
+      parts.push({ defense: d.name, result: certifiedVsEmpiricalCheck({ labels: cert.labels, certified, radii: mine.map((c) => c.eps), attacked: mine.map((c) => c.smoothed!.predictions), predictAlpha: mine[0].smoothed!.alpha, attack: a.name }) });
+    }
+  }
+  if (!parts.length) return { id, title, status: 'warn', summary: 'Not checked: no smoothed defense has a finished certification cell with PREDICT decisions beside it.', evidence: [] };
+  const evidence = parts.flatMap((p) => p.result.evidence.map((e) => ({ ...e, what: `${p.defense}, ${e.what}` })));
+  const worst: CheckStatus = parts.some((p) => p.result.status === 'fail') ? 'fail' : parts.some((p) => p.result.status === 'warn') ? 'warn' : 'pass';
+  const defenses = [...new Set(parts.map((p) => p.defense))];
+  const summary =
+    worst === 'pass'
+      ? `Empirical robust accuracy is at least the certified accuracy at every radius (${defenses.join(', ')}; ${evidence.length} (defense, attack, radius) comparisons on ${config.n} images).`
+      : parts
+          .filter((p) => p.result.status === worst)
+          .map((p) => `${p.defense}: ${p.result.summary}`)
+          .join('; ');
+  return { id, title, status: worst, summary, evidence };
 }
 
 const MARK: Record<CheckStatus, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail' };

@@ -96,7 +96,9 @@ export function claims(config: ReproduceConfig, cells: readonly CellResult[], ro
         : `Adaptive attack (${a.name} on ${sap.name}, against ${refAttack} on ${dense.name})`;
     const cite = a.bpda
       ? ' The erratum (Dhillon and Carlini, 2020) reports that BPDA brings SAP to about 0.1% on CIFAR-10.'
-      : ' Athalye et al. (2018) report 9% accuracy at eps 0.015 and 0% at 0.031 on CIFAR-10 with EOT.';
+      : config.norm === 'l2'
+        ? '' // their numbers are L-inf ones
+        : ' Athalye et al. (2018) report 9% accuracy at eps 0.015 and 0% at 0.031 (L-inf) on CIFAR-10 with EOT.';
     out.push(
       `**${label}.** ${g.map(shortComparison).join('; ')}. ` +
         (g.some((r) => r.low > 0) ? `A gain survives only where its interval excludes 0: ${verdict(g, sap.name, dense.name)}` : `No gain of SAP survives that the data can distinguish: ${verdict(g, sap.name, dense.name)}`) +

@@ -9,7 +9,8 @@
  *   stochastic defense against `dense`, and SAP against uniform random pruning with the same
  *   r / N). An attack not run on `dense` because it equals a cheaper one there (EOT and BPDA change
  *   nothing on a deterministic model; a transfer from `dense` is the white-box attack) is paired
- *   with that cheaper attack, named in `referenceAttack`.
+ *   with that cheaper attack, named in `referenceAttack`; a smoothed defense under SmoothAdv (which
+ *   only attacks smoothed classifiers) is paired with dense under its strongest gradient attack.
  * - `attack`: one attack against a stronger one on the same defense and eps: the paper's attack
  *   against each adaptive attack, each attack against its 2x-effort variant, and Square and the
  *   transfer attack against the strongest white-box gradient attack of that cell.
@@ -172,6 +173,9 @@ function referenceCell(config: ReproduceConfig, index: CellIndex, reference: str
     const c = index.get(reference, alt.name, eps);
     if (c) return c;
   }
+  // SmoothAdv attacks smoothed classifiers only: the dense model's reference is its own strongest
+  // white-box gradient attack at the same radius (each defense under its own adaptive attack).
+  if (attack.method === 'smoothAdv') return strongestGradientCell(config, index, reference, eps);
   return undefined;
 }
 

@@ -5,7 +5,7 @@
  */
 import { resolvedAttack, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { cellKey } from './run_folder';
-import { hasBpda, isStochasticKind } from './stochastic_defenses';
+import { hasBpda, isCertifiedKind, isStochasticKind } from './stochastic_defenses';
 import { AUTOATTACK_VERSIONS } from '../attacks/suite';
 
 /** Every (defense, attack) pair the grid runs, `clean` included once per defense. */
@@ -16,6 +16,7 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
     for (const a of c.attacks) {
       if (a.only && !a.only.includes(d.name)) continue;
       if (a.bpda && !hasBpda(d.kind)) continue; // BPDA differs from PGD only through the defense's backward
+      if (a.method === 'smoothAdv' && !isCertifiedKind(d.kind)) continue; // SmoothAdv attacks a smoothed classifier
       if (a.transferFrom === d.name) continue; // transfer to the source itself is the white-box attack
       out.push({ defense: d, attack: a });
     }
@@ -29,7 +30,9 @@ export function gridPairs(c: ReproduceConfig): { defense: DefenseSpec; attack?: 
  * with (left-out keys take the attack's own defaults).
  */
 export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: AttackSpec | null): number {
-  const samples = isStochasticKind(defense.kind) ? c.predictSamples : 1;
+  // A smoothed defense's decision is PREDICT's (certify.predictN noisy passes), besides the
+  // predictSamples-pass softmax its calibration is measured on.
+  const samples = isStochasticKind(defense.kind) ? c.predictSamples + (isCertifiedKind(defense.kind) ? c.certify?.predictN ?? 0 : 0) : 1;
   if (!attack) return c.n * samples;
   const crafter = attack.transferFrom ? c.defenses.find((d) => d.name === attack.transferFrom) ?? defense : defense;
   if (attack.method === 'autoattack') return c.n * suiteCostPerImage(attack, isStochasticKind(defense.kind), samples);
@@ -43,9 +46,16 @@ export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: Atta
     const eot = isStochasticKind(crafter.kind) ? o.eotSamples : 1;
     const steps = 'steps' in o ? o.steps : 1;
     const restarts = 'restarts' in o ? o.restarts : 1;
-    perImage = 3 * eot * steps * restarts;
+    // SmoothAdv's every gradient passes `noiseSamples` noisy copies of each image.
+    const noise = 'noiseSamples' in o ? o.noiseSamples : 1;
+    perImage = 3 * eot * steps * restarts * noise;
   }
   return c.n * (perImage + samples);
+}
+
+/** Work units of the certification cell of a smoothed defense: CERTIFY's `n0 + n` noisy passes per image. */
+export function certifyCost(c: ReproduceConfig): number {
+  return c.certify ? c.n * (c.certify.n0 + c.certify.n) : 0;
 }
 
 /**
@@ -55,6 +65,19 @@ export function cellCost(c: ReproduceConfig, defense: DefenseSpec, attack?: Atta
 export function gridCost(c: ReproduceConfig): number {
   let cost = 0;
   for (const { defense, attack } of gridPairs(c)) cost += (attack ? attackEps(c, attack).length : 1) * cellCost(c, defense, attack);
+  for (const d of c.defenses) if (isCertifiedKind(d.kind)) cost += certifyCost(c);
+  return cost;
+}
+
+/**
+ * The part of `gridCost` spent in CERTIFY's and PREDICT's noisy passes of the smoothed defenses
+ * (batches of 1000 noisy copies, far cheaper per row than an attack's small batches): the time
+ * estimate times it at that batch size.
+ */
+export function smoothingSampleCost(c: ReproduceConfig): number {
+  let cost = 0;
+  for (const { defense, attack } of gridPairs(c)) if (isCertifiedKind(defense.kind)) cost += (attack ? attackEps(c, attack).length : 1) * c.n * (c.certify?.predictN ?? 0);
+  for (const d of c.defenses) if (isCertifiedKind(d.kind)) cost += certifyCost(c);
   return cost;
 }
 
@@ -63,20 +86,32 @@ export function attackEps(c: ReproduceConfig, attack: AttackSpec): number[] {
   return attack.eps ?? c.eps.filter((e) => e > 0);
 }
 
-/** One cell of the grid: a defense under an attack at one eps (no attack: the clean cell at eps 0). */
+/** The attack name of certification cells (`<defense> × certify`). */
+export const CERTIFY_CELL = 'certify';
+
+/**
+ * One cell of the grid: a defense under an attack at one eps (no attack: the clean cell at eps 0),
+ * or the certification cell of a smoothed defense (`certify`, eps 0).
+ */
 export interface GridCellSpec {
   /** File name in `cells/` (see `cellKey`). */
   key: string;
   defense: DefenseSpec;
   attack?: AttackSpec;
   eps: number;
+  /** The certification cell of a smoothed defense (CERTIFY on every image; no attack). */
+  certify?: true;
 }
 
-/** Every cell of the grid in the order of the report: per defense, clean first, then each attack's eps. */
+/**
+ * Every cell of the grid in the order of the report: per defense, clean first (then its
+ * certification cell when it is smoothed), then each attack's eps.
+ */
 export function gridCells(c: ReproduceConfig): GridCellSpec[] {
   const out: GridCellSpec[] = [];
   for (const { defense, attack } of gridPairs(c)) {
     for (const eps of attack ? attackEps(c, attack) : [0]) out.push({ key: cellKey(defense.name, attack?.name ?? 'clean', eps), defense, ...(attack ? { attack } : {}), eps });
+    if (!attack && isCertifiedKind(defense.kind)) out.push({ key: cellKey(defense.name, CERTIFY_CELL, 0), defense, eps: 0, certify: true });
   }
   return out;
 }

@@ -333,12 +333,58 @@ function autoattackRandPreset(): ReproduceConfig {
   };
 }
 
+/**
+ * `--preset smoothing`: randomized smoothing (Cohen, Rosenfeld & Kolter 2019) beside SAP, in L2.
+ * The three shipped noise-trained CNNs as smoothed classifiers (σ = 0.12, 0.25, 0.5), each
+ * certified by CERTIFY (n0 = 100, n = 10,000, alpha = 0.001; `full`: the paper's n = 100,000)
+ * on the first 100 test images, and attacked by SmoothAdv (Salman et al. 2019: PGD-L2 on the soft
+ * smoothed classifier, 20 steps, 8 noise draws per estimate) at the certification radii 0.25,
+ * 0.5, 0.75, 1.0, each decided by PREDICT (n = 1000); the plain shipped CNN as `dense` under
+ * PGD-L2 and as SAP-100 under PGD-L2 with EOT 4, at the same radii and on the same images. The
+ * checklist's attacks: SmoothAdv at 2x steps (σ = 0.25, radius 0.5), the large-radius attacks
+ * (radius 4), and PGD-L2 crafted on dense and transferred. Time: printed by the command first
+ * (the cost model counts CERTIFY's and PREDICT's noisy passes). Sized for about 15 minutes on two
+ * idle cores: `--n 8` and `--n 16` (main thread + 1 worker, on the shared machine under a load of
+ * 7 to 11) took 128 s and 270 s of CPU time, about 18 s per image, so about 1,700 s at 100
+ * images, half of it per core; the 100-image run is to be timed on idle cores.
+ */
+export function smoothingPreset(full = false): ReproduceConfig {
+  const smoothed: DefenseSpec[] = ([0.12, 0.25, 0.5] as const).map((sigma) => ({ name: `smoothed-${sigma}`, kind: 'smoothed', sigma, model: `fashion-cnn-noise-${sigma}` }));
+  const names = smoothed.map((d) => d.name);
+  const pgdL2 = { method: 'pgd', steps: 20 } as const;
+  const smoothAdv = { method: 'smoothAdv', steps: 20, noiseSamples: 8 } as const;
+  return {
+    ...MODEL_INPUT_DEFAULTS,
+    n: 100,
+    seed: DEFAULT_SEED,
+    norm: 'l2',
+    eps: [0, 0.25, 0.5, 0.75, 1],
+    predictSamples: 16,
+    batchSize: 25,
+    calibrationBins: 15,
+    certify: { n0: 100, n: full ? 100_000 : 10_000, alpha: 0.001, predictN: 1000 },
+    defenses: [DEFENSES[0], DEFENSES[3], ...smoothed],
+    attacks: [
+      { name: 'PGD-L2', ...pgdL2, only: ['dense'] },
+      { name: 'PGD-L2-EOT', ...pgdL2, eotSamples: 4, only: ['SAP-100'] },
+      { name: 'SmoothAdv', ...smoothAdv, only: names },
+      // The checklist's attacks: more effort, a large radius, a transfer from dense.
+      { name: 'SmoothAdv-2x-steps', ...smoothAdv, steps: 40, eps: [0.5], variantOf: 'SmoothAdv', only: ['smoothed-0.25'] },
+      { name: 'PGD-L2-EOT-large-eps', ...pgdL2, eotSamples: 4, eps: [4], only: ['dense', 'SAP-100'] },
+      { name: 'SmoothAdv-large-eps', ...smoothAdv, eps: [4], only: ['smoothed-0.25'] },
+      { name: 'Transfer-PGD-L2', ...pgdL2, transferFrom: 'dense', eps: [0.5, 1], only: ['SAP-100', 'smoothed-0.25'] },
+    ],
+  };
+}
+
 /** A named protocol of `PRESETS`. */
 export interface PresetEntry {
   /** One line for `--help`. */
   description: string;
   /** Builds the preset's protocol. */
   config: () => ReproduceConfig;
+  /** The preset at the paper's scale (`--full` with `--preset <name>`), when it has one. */
+  full?: () => ReproduceConfig;
 }
 
 /** Every preset by name, with a one-line description for `--help`. */
@@ -350,17 +396,26 @@ export const PRESETS: Record<string, PresetEntry> = {
   baselines: { description: "SAP-100 against the paper's stochastic baselines matched to its clean accuracy, under the paper's attack, PGD-EOT and BPDA", config: baselinesPreset },
   'autoattack-rand': { description: "AutoAttack's rand version with its exact budgets (APGD-CE, APGD-DLR: 100 iterations, EOT 20) plus Square (5000 queries, EOT 20), every defense, 1000 images, 100-pass predictions (hours)", config: autoattackRandPreset },
   'adversarial-training': { description: 'dense, FGSM- and PGD-trained CNNs, each with and without SAP-100, under the paper\'s attack and the adaptive ones', config: adversarialTrainingPreset },
+  smoothing: {
+    description: 'randomized smoothing (sigma 0.12, 0.25, 0.5) certified (n = 10,000; --full: 100,000) and under SmoothAdv, beside dense and SAP-100 under PGD-L2, at L2 radii 0.25-1, 100 images (about 15 min on 2 idle cores, extrapolated from 8 and 16 images)',
+    config: () => smoothingPreset(),
+    full: () => smoothingPreset(true),
+  },
 };
 
-/** The protocol of a preset; an unknown name throws `ConfigError` listing the known ones. */
-export function presetConfig(preset: Preset): ReproduceConfig {
+/**
+ * The protocol of a preset (`full`: its paper-scale variant, for presets that have one); an
+ * unknown name, or `full` for a preset without that variant, throws `ConfigError`.
+ */
+export function presetConfig(preset: Preset, full = false): ReproduceConfig {
   const p = PRESETS[preset];
   if (!p) throw new ConfigError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
-  return p.config();
+  if (full && !p.full) throw new ConfigError(`preset "${preset}" has no full variant (presets with one: ${Object.keys(PRESETS).filter((k) => PRESETS[k].full).join(', ')})`);
+  return full ? p.full!() : p.config();
 }
 
-/** A preset with keys of `overrides` replaced (a shallow merge: lists replace lists). */
-export function buildConfig(preset: Preset, overrides: Partial<ReproduceConfig> = {}): ReproduceConfig {
-  return validateConfig({ ...presetConfig(preset), ...overrides });
+/** A preset (`full`: its paper-scale variant) with keys of `overrides` replaced (a shallow merge: lists replace lists). */
+export function buildConfig(preset: Preset, overrides: Partial<ReproduceConfig> = {}, full = false): ReproduceConfig {
+  return validateConfig({ ...presetConfig(preset, full), ...overrides });
 }
 

@@ -6,7 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../data/download';
-import { describeDefense } from './stochastic_defenses';
+import { describeDefense, isCertifiedKind } from './stochastic_defenses';
+import { certifiedCurve } from './cell';
+import { CERTIFY_CELL } from './grid';
 import { accuracyVsEpsFigure } from '../report/accuracy_vs_eps';
 import { reliabilityFigure } from '../report/reliability';
 import { pairedDifferencesFigure } from '../report/paired_differences';
@@ -67,8 +69,51 @@ function accuracyTable(config: ReproduceConfig, cells: CellResult[]): string {
       if (mine.slice(1).every((c) => !c)) continue;
       lines.push(`| ${d.name} | ${a.name} | ${mine.map((c) => (c ? pct(c.accuracy) : '—')).join(' | ')} |`);
     }
+    const cert = find(cells, d.name, CERTIFY_CELL);
+    if (cert?.certificate) lines.push(`| ${d.name} | certified (CERTIFY) | ${certifiedCurve(cert, eps).map((p) => pct(p.accuracy)).join(' | ')} |`);
   }
   return `${head}\n${lines.join('\n')}`;
+}
+
+/**
+ * The "Certified accuracy" section: per smoothed defense and radius, the certified accuracy
+ * (CERTIFY, abstentions as errors) with its Wilson interval, and the empirical accuracy of the
+ * same smoothed classifier (PREDICT) on the same images under each attack at that radius.
+ */
+function certifiedSection(config: ReproduceConfig, cells: CellResult[]): string[] {
+  const smoothed = config.defenses.filter((d) => isCertifiedKind(d.kind));
+  const cs = config.certify;
+  if (!smoothed.length || !cs) return [];
+  const radii = config.eps;
+  const lines: string[] = [];
+  for (const d of smoothed) {
+    const cert = find(cells, d.name, CERTIFY_CELL);
+    if (!cert?.certificate) continue;
+    const attacks = config.attacks.filter((a) => !a.eps && cells.some((c) => !c.error && c.defense === d.name && c.attack === a.name));
+    const curve = certifiedCurve(cert, radii);
+    const abstained = cert.certificate.predictions.filter((p) => p < 0).length;
+    for (const p of curve) {
+      const clean = find(cells, d.name, 'clean');
+      const emp =
+        p.radius === 0
+          ? [clean ? `clean ${pct(clean.accuracy)}` : 'clean —']
+          : attacks.map((a) => {
+              const c = find(cells, d.name, a.name, p.radius);
+              return c ? `${a.name} ${pct(c.accuracy)}` : `${a.name} —`;
+            });
+      lines.push(`| ${d.name} | ${d.sigma} | ${p.radius} | **${pct(p.accuracy)}** [${pct(p.low)}, ${pct(p.high)}] | ${p.radius === 0 ? abstained : ''} | ${emp.join('; ') || '—'} |`);
+    }
+  }
+  if (!lines.length) return [];
+  return [
+    '## Certified accuracy',
+    `Randomized smoothing (Cohen et al. 2019): CERTIFY with n0 = ${cs.n0}, n = ${cs.n}, alpha = ${cs.alpha} on the same ${config.n} images; an image counts at radius r when the certified class is its label with a certified L2 radius ≥ r (abstentions count as errors). The empirical accuracy beside it is that of the same smoothed classifier, decided by PREDICT (n = ${cs.predictN}, alpha = ${cs.alpha}; abstentions count as errors), on the attacked images (radius 0: clean). With probability at least 1 − alpha per image a certificate is right, so the empirical accuracy should not fall below the certified one: the checklist's certified-vs-empirical item tests it.`,
+    '',
+    '| defense | σ | L2 radius | certified accuracy [95% Wilson] | abstained | empirical (PREDICT) |',
+    '|---|---|---|---|---|---|',
+    ...lines,
+    '',
+  ];
 }
 
 function calibrationTable(config: ReproduceConfig, cells: CellResult[]): string {
@@ -90,6 +135,7 @@ function protocolText(config: ReproduceConfig, run: Record<string, unknown>): st
       if (a.bpda) parts.push('BPDA (identity backward through SAP)');
       if (a.queries) parts.push(`${a.queries} queries`);
       if (a.loss) parts.push(`${a.loss} loss`);
+      if (a.noiseSamples) parts.push(`${a.noiseSamples} noise draws per estimate`);
       if (a.only) parts.push(`against ${a.only.join(', ')}`);
       return `${a.name}: ${parts.join(', ')}`;
     })
@@ -99,26 +145,37 @@ function protocolText(config: ReproduceConfig, run: Record<string, unknown>): st
     `- Model input: ${run.input ?? 'pixels in [0, 1]'}. Settings: inputRange [${config.inputRange.join(', ')}], mean ${config.mean ? `[${config.mean.join(', ')}]` : 'none'}, std ${config.std ? `[${config.std.join(', ')}]` : 'none'}, outputs ${config.outputs} (defaults: [0, 1], none, none, auto).`,
     `- Defenses: ${defenses}. SAP acts after every ReLU and stays on at inference${Array.isArray(run.sapSites) && run.sapSites.length ? `: after ${run.sapSites.length} layer${run.sapSites.length === 1 ? '' : 's'} (${(run.sapSites as string[]).join(', ')})` : ''}.`,
     `- Predictions of stochastic models: softmax averaged over ${config.predictSamples} passes (the paper uses 100).`,
-    `- Attacks (L-inf, pixels in [0, 1]): ${attacks}. EOT applies to stochastic models only.`,
+    `- Attacks (${config.norm === 'l2' ? 'L2' : 'L-inf'}, pixels in [0, 1]): ${attacks}. EOT applies to stochastic models only.`,
+    ...(config.certify && config.defenses.some((d) => isCertifiedKind(d.kind))
+      ? [`- Smoothed defenses: certified by CERTIFY (n0 = ${config.certify.n0}, n = ${config.certify.n}, alpha = ${config.certify.alpha}); their clean and attacked cells are decided by PREDICT (n = ${config.certify.predictN}, alpha = ${config.certify.alpha}; abstentions count as errors), their calibration is that of the softmax averaged over ${config.predictSamples} noisy passes.`]
+      : []),
     `- Accuracy is measured on the attacked inputs; intervals are 95% Wilson intervals over the ${config.n} images.`,
     `- eps grid: ${config.eps.join(', ')}; calibration with ${config.calibrationBins} equal-width bins (Guo et al. 2017).`,
     `- Seed ${config.seed}; backend ${run.backend}; saplab ${run.saplab}, tfjs ${run.tfjs}, Node ${run.node}; commit ${run.gitCommit ?? 'unknown'}.`,
   ].join('\n');
 }
 
-/** The "Paired comparisons" section: the SAP defense at r/N = 1 against dense and random pruning. */
+/**
+ * The "Paired comparisons" section: the SAP defense at r/N = 1 against dense and random pruning,
+ * and each smoothed defense against dense (SmoothAdv against dense's strongest L2 attack).
+ */
 function pairedSection(config: ReproduceConfig, comparisons: ComparisonRow[]): string[] {
   const sap = config.defenses.find((d) => d.kind === 'sap' && d.sampleFraction === 1) ?? config.defenses.find((d) => d.kind === 'sap');
-  if (!sap) return [];
-  const refs = config.defenses.filter((d) => d.kind === 'dense' || (d.kind === 'random' && d.sampleFraction === sap.sampleFraction)).map((d) => d.name);
-  const table = pairedTable(comparisons, sap.name, refs);
-  if (!table) return [];
+  const refs = sap ? config.defenses.filter((d) => d.kind === 'dense' || (d.kind === 'random' && d.sampleFraction === sap.sampleFraction)).map((d) => d.name) : [];
+  const dense = config.defenses.filter((d) => d.kind === 'dense').map((d) => d.name);
+  const tables = [
+    ...(sap ? [pairedTable(comparisons, sap.name, refs)] : []),
+    ...config.defenses.filter((d) => isCertifiedKind(d.kind)).map((d) => pairedTable(comparisons, d.name, dense)),
+  ].filter((t) => t);
+  if (!tables.length) return [];
+  const smoothedNote = config.defenses.some((d) => isCertifiedKind(d.kind))
+    ? ' A smoothed defense under SmoothAdv (which attacks smoothed classifiers only) is compared with the dense model under its strongest gradient attack at the same radius (`referenceAttack` in `comparisons.csv`).'
+    : '';
   return [
     '## Paired comparisons',
-    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0 (the interval decides what counts as shown; the exact McNemar test is a little more conservative, so an interval that just excludes 0 can come with p slightly above 0.05). Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack. Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
+    `Accuracy differences on the same ${config.n} images, in points, with 95% Newcombe intervals and exact McNemar p-values; ✱ marks an interval that excludes 0 (the interval decides what counts as shown; the exact McNemar test is a little more conservative, so an interval that just excludes 0 can come with p slightly above 0.05). Where an attack was not run on the dense model because it is the same attack there (EOT, BPDA, transfer from dense), the dense cell is that of the plain attack.${smoothedNote} Every comparison of the run (all defenses, and attacks against stronger attacks): \`comparisons.csv\`.`,
     '',
-    table,
-    '',
+    ...tables.flatMap((t) => [t, '']),
   ];
 }
 
@@ -162,6 +219,13 @@ async function writeReport(input: ReportInput): Promise<void> {
       if (c) rel[`${name}, clean`] = cellCalibration(c);
     }
     if (Object.keys(rel).length) figures.push(['reliability_clean', reliabilityFigure(rel, { title: 'Reliability, clean test images' })]);
+    const certFig = certifiedFigureRows(config, cells, rows);
+    if (certFig.length) {
+      figures.push([
+        'certified_vs_empirical',
+        accuracyVsEpsFigure(certFig, { panelBy: 'panel', lineBy: 'line', title: `Certified and empirical accuracy against the L2 radius (${datasetLabel(config)}, n = ${config.n})`, xTitle: 'L2 radius' }),
+      ]);
+    }
     const budget = budgetPoints(config, cells);
     if (budget.length) figures.push(['budget_curve', budgetCurveFigure(budget, { title: `Robust accuracy (${headlineSuite(config)!.name}) against its budget, n = ${config.n}` })]);
     const useBrowser = chromiumAvailable();
@@ -196,6 +260,7 @@ async function writeReport(input: ReportInput): Promise<void> {
     protocolText(config, input.run),
     '',
     ...headlineSection(config, cells),
+    ...certifiedSection(config, cells),
     '## What held and what did not',
     ...claims(config, cells, comparisons, checks).map((c) => `- ${c}`),
     '',
@@ -241,8 +306,40 @@ export function cellsToRows(cells: CellResult[], config: ReproduceConfig): Resul
       if (c0 && config.eps.includes(0)) rows.push(row({ ...c0, eps: 0 }, a.name));
       for (const c of mine) rows.push(row(c, a.name));
     }
+    // A smoothed defense's certified accuracy at every radius of the grid: attack `certified`.
+    const cert = ok.find((c) => c.defense === d.name && c.attack === CERTIFY_CELL && c.certificate);
+    if (cert) {
+      for (const p of certifiedCurve(cert, config.eps)) {
+        const k = Math.round(p.accuracy * cert.n);
+        rows.push(makeResultRow({ model: modelLabel(config.model), defense: d.name, attack: 'certified', eps: p.radius, seed: config.seed, extra: { seconds: Math.round(cert.seconds * 10) / 10 } }, { accuracy: p.accuracy, low: p.low, high: p.high, n: cert.n, correct: k }));
+      }
+    }
   }
   return rows;
+}
+
+/**
+ * Rows of the certified-vs-empirical figure: one panel per smoothed defense (its σ) with its
+ * certified curve and its empirical curves under each attack, and in every panel the other
+ * defenses' curves under the same radii (dense and SAP under the L2 attacks) for reference.
+ * Attacks with their own radii (sanity checks) are left out. Empty without smoothed defenses.
+ */
+export function certifiedFigureRows(config: ReproduceConfig, cells: CellResult[], rows: ResultRow[]): ResultRow[] {
+  const smoothed = config.defenses.filter((d) => isCertifiedKind(d.kind));
+  if (!smoothed.some((d) => find(cells, d.name, CERTIFY_CELL)?.certificate)) return [];
+  const ownEps = new Set(config.attacks.filter((a) => a.eps || a.variantOf || a.budgetOf || a.transferFrom).map((a) => a.name));
+  const curves = rows.filter((r) => r.attack !== 'clean' && !ownEps.has(r.attack));
+  const out: ResultRow[] = [];
+  for (const d of smoothed) {
+    const panel = `${d.name} (σ = ${d.sigma})`;
+    for (const r of curves) {
+      const mine = r.defense === d.name;
+      const other = config.defenses.find((o) => o.name === r.defense);
+      if (!mine && (!other || isCertifiedKind(other.kind))) continue;
+      out.push({ ...r, panel, line: mine ? (r.attack === 'certified' ? 'certified' : `empirical, ${r.attack}`) : `${r.defense}, ${r.attack}` });
+    }
+  }
+  return out;
 }
 
 /**

@@ -22,7 +22,7 @@ import { describeConventions, EvaluationInputs } from './inputs';
 import { openShardFolder, shardRange, type Shard } from './shard';
 
 export { cellKey } from './run_folder';
-export { buildAttack, computeCell, failedCell, loadCellInputs, needsRelu } from './cell';
+export { buildAttack, certifiedCurve, computeCell, failedCell, loadCellInputs, needsRelu } from './cell';
 export type { CellInputs, CellResult, CellTask } from './cell';
 export { cellsToRows } from './report';
 
@@ -103,7 +103,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const plan: GridPlanEntry<CellTask>[] = gridCells(config).map((task) => ({
     key: task.key,
     task,
-    stage: `${task.defense.name} × ${task.attack?.name ?? 'clean'}`,
+    stage: `${task.defense.name} × ${task.certify ? 'certify' : task.attack?.name ?? 'clean'}`,
     cost: cellCost(config, task.defense, task.attack) * share,
     steps: range.end - range.first,
   }));

@@ -33,6 +33,8 @@ export function parseShard(text: string): Shard {
 /** The batches `[first, end)` a shard computes and the images `[start, stop)` it keeps (see the file comment). */
 export function shardRange(config: ReproduceConfig, shard: Shard): { first: number; end: number; start: number; stop: number } {
   const batches = Math.ceil(config.n / config.batchSize);
+  // PREDICT's decisions and the certificates are not kept as probabilities, which merge needs.
+  if (config.defenses.some((d) => d.kind === 'smoothed')) throw new ConfigError(`--shard ${shard.index}/${shard.count}: protocols with smoothed defenses cannot be sharded yet (their certificates and PREDICT decisions are not merged)`);
   if (shard.count > config.n) throw new ConfigError(`--shard ${shard.index}/${shard.count}: the protocol has ${config.n} images; use at most ${config.n} shards`);
   if (shard.count > batches) {
     const start = Math.floor((shard.index * config.n) / shard.count);

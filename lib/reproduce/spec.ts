@@ -9,13 +9,14 @@ import type { PixelRange } from '../models/input_conventions';
 import type { OutputKind } from '../models/logits';
 import type { BaselineKind } from '../defenses/baselines';
 import type { AttackName } from '../attacks/factory';
-import type { AttackLoss } from '../attacks/types';
+import type { AttackLoss, AttackNorm } from '../attacks/types';
 import { resolveAttackOptions, type ResolvedOptionsByName } from '../attacks/options';
 import type { ResolvedFgsmOptions } from '../attacks/fgsm';
 import type { ResolvedPgdOptions } from '../attacks/pgd';
 import type { ResolvedApgdOptions } from '../attacks/apgd';
 import type { ResolvedSquareOptions } from '../attacks/square';
 import type { AutoAttackVersion, SuiteAttackName } from '../attacks/suite';
+import type { ResolvedSmoothAdvOptions } from '../attacks/smooth_adv';
 
 /** A defense evaluated in the grid. */
 export interface DefenseSpec {
@@ -24,14 +25,19 @@ export interface DefenseSpec {
   /**
    * `dense` (the pretrained model as is), `sap`, `random` (uniform random pruning), or a
    * stochastic baseline: `dropout`, `activation-noise`, `weight-noise`, `weight-pruning`,
-   * `stochastic-weight-pruning` (see `lib/reproduce/stochastic_defenses.ts`).
+   * `stochastic-weight-pruning` (see `lib/reproduce/stochastic_defenses.ts`), or `smoothed`: the
+   * Gaussian-smoothed classifier of `model` at noise level `sigma` (Cohen et al. 2019), certified
+   * by a certification cell (`certify`) and judged by PREDICT in its other cells.
    */
-  kind: 'dense' | 'sap' | 'random' | BaselineKind;
+  kind: 'dense' | 'sap' | 'random' | 'smoothed' | BaselineKind;
   /** r / N for `sap`, `random` and `stochastic-weight-pruning`. */
   sampleFraction?: number;
   /** Dropout rate in [0, 1) (`dropout`). */
   rate?: number;
-  /** Noise scale relative to the std of the activations or weights (`activation-noise`, `weight-noise`). */
+  /**
+   * Noise scale relative to the std of the activations or weights (`activation-noise`,
+   * `weight-noise`); for `smoothed`, the std of the Gaussian noise on the input pixels ([0, 1]), `> 0`.
+   */
   sigma?: number;
   /** Fraction of each kernel's smallest weights removed, in [0, 1) (`weight-pruning`). */
   fraction?: number;
@@ -45,10 +51,10 @@ export interface DefenseSpec {
  * The options a protocol may fix for an attack, as the attacks declare them
  * (`lib/attacks/options.ts`): each method takes its own subset (`ATTACK_OPTION_KEYS`), a key left
  * out takes the attack's own default (e.g. `steps`: pgd 40, apgd 100; `queries`: square 5000),
- * and a bad value fails with the attack's own message. The grid is untargeted and L-inf, so
- * `targeted` and `norm` are not among them.
+ * and a bad value fails with the attack's own message. The grid is untargeted and its norm is the
+ * config's (`norm`), so `targeted` and `norm` are not among them.
  */
-export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOptions & ResolvedApgdOptions & ResolvedSquareOptions, 'loss' | 'targeted' | 'norm'>> & {
+export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOptions & ResolvedApgdOptions & ResolvedSquareOptions & ResolvedSmoothAdvOptions, 'loss' | 'targeted' | 'norm'>> & {
   /** Loss for the attack: `ce`, `margin` or `dlr` (square: `margin` or `ce`). Default: the attack's. */
   loss?: AttackLoss;
 };
@@ -57,14 +63,15 @@ export type AttackSpecOptions = Partial<Omit<ResolvedFgsmOptions & ResolvedPgdOp
 export const GRID_ATTACK_KEYS = ['name', 'method', 'bpda', 'only', 'eps', 'transferFrom', 'variantOf', 'budgetOf'] as const;
 
 /** The attacks a grid runs: the lib's attacks by name, and the `autoattack` suite. */
-export type GridAttackMethod = 'fgsm' | 'pgd' | 'apgd' | 'square' | 'autoattack';
+export type GridAttackMethod = 'fgsm' | 'pgd' | 'apgd' | 'square' | 'smoothAdv' | 'autoattack';
 
 /** An attack evaluated in the grid: the grid's keys and the attack's own options. */
 export interface AttackSpec extends AttackSpecOptions {
   /** Column label, e.g. `PGD-EOT`. */
   name: string;
   /**
-   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks, their options declared beside them), or
+   * `fgsm`, `pgd`, `apgd` or `square` (the lib's attacks, their options declared beside them),
+   * `smoothAdv` (PGD-L2 on the soft smoothed classifier; run on `smoothed` defenses only), or
    * `autoattack`: the suite of `autoAttack` (its attacks in sequence on the images still robust; a
    * cell's accuracy is the per-image worst case, the robust accuracy).
    */
@@ -147,7 +154,34 @@ export interface ReproduceConfig extends ModelInputConfig {
   calibrationBins: number;
   /** Held-out images for `matchTo` calibration: the last `n` of the test split. Default `{ n: 1000 }`. */
   heldOut?: { n: number };
+  /**
+   * The norm of every attack of the grid: `linf` or `l2`; `eps` are radii in it (pixels in [0, 1]).
+   * Default `linf`. Square and the `autoattack` suite are L-inf only.
+   */
+  norm?: AttackNorm;
+  /** Certification of the `smoothed` defenses (see `CertifySpec`); filled with `CERTIFY_DEFAULTS` when a smoothed defense is present. */
+  certify?: CertifySpec;
 }
+
+/**
+ * How the `smoothed` defenses are certified and judged (Cohen, Rosenfeld & Kolter 2019,
+ * `lib/defenses/smoothing_certify.ts`): one certification cell per smoothed defense runs CERTIFY
+ * on the `n` images (certified accuracy at every radius of the grid's `eps`, abstentions as
+ * errors); its clean and attacked cells are decided by PREDICT, abstentions as errors.
+ */
+export interface CertifySpec {
+  /** CERTIFY's selection samples. Default 100. */
+  n0: number;
+  /** CERTIFY's estimation samples (the paper's 100,000 bounds the radius at about 3.8σ; 10,000 at about 3.2σ). Default 10,000. */
+  n: number;
+  /** Failure probability of CERTIFY and of PREDICT, in (0, 1). Default 0.001. */
+  alpha: number;
+  /** PREDICT's samples per image in the clean and attacked cells. Default 1000. */
+  predictN: number;
+}
+
+/** The defaults of `CertifySpec`. */
+export const CERTIFY_DEFAULTS: CertifySpec = { n0: 100, n: 10_000, alpha: 0.001, predictN: 1000 };
 
 /**
  * A named protocol. `quick`, `default` and `full` size the main job; further presets (e.g. the

@@ -13,6 +13,7 @@
  * | `weight-noise` | `sigma` >= 0 | fresh Gaussian weight noise per pass (RNW) |
  * | `weight-pruning` | `fraction` in [0, 1) | smallest-magnitude weights removed (DWP) |
  * | `stochastic-weight-pruning` | `sampleFraction` > 0 | SAP's rule on the weights (SWP) |
+ * | `smoothed` | `sigma` > 0 | Gaussian noise on the input (randomized smoothing), certified |
  *
  * Instead of its strength key a baseline may give `matchTo: "<defense name>"`: the strength is
  * then calibrated before the grid so that its clean accuracy on a held-out slice (the last
@@ -26,10 +27,11 @@ import { checkPruneFraction } from '../defenses/weight_perturbation';
 import { checkSampleFraction } from '../defenses/sap';
 import { checkRate, checkSigma } from '../defenses/activation_noise';
 import { PRETRAINED } from '../models/pretrained';
+import { checkSmoothingSigma } from '../defenses/smoothing';
 import type { DefenseSpec, ReproduceConfig } from './spec';
 
 /** Every defense kind the grid knows. */
-const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS] as const;
+const DEFENSE_KINDS = ['dense', 'sap', 'random', ...BASELINE_KINDS, 'smoothed'] as const;
 
 /** Keys a defense entry may have. */
 export const DEFENSE_SPEC_KEYS = ['name', 'kind', 'sampleFraction', 'rate', 'sigma', 'fraction', 'matchTo', 'model'];
@@ -45,10 +47,15 @@ export function isStochasticKind(kind: DefenseSpec['kind']): boolean {
 /**
  * Whether BPDA (the perturbation as the identity in the backward pass) differs from the plain
  * gradient for this kind: not for `dense`, nor for `activation-noise`, whose backward pass is
- * already the identity.
+ * already the identity, nor for `smoothed` (its noise is added to the input, outside the model).
  */
 export function hasBpda(kind: DefenseSpec['kind']): boolean {
-  return kind !== 'dense' && kind !== 'activation-noise';
+  return kind !== 'dense' && kind !== 'activation-noise' && kind !== 'smoothed';
+}
+
+/** Whether a kind is certified (a certification cell and PREDICT's decisions): `smoothed`. */
+export function isCertifiedKind(kind: DefenseSpec['kind']): boolean {
+  return kind === 'smoothed';
 }
 
 /** The strength of a baseline spec (its parameter key), or undefined when it is matched. */
@@ -62,6 +69,7 @@ export function describeDefense(d: DefenseSpec): string {
   const on = d.model ? `, on ${d.model}` : '';
   if (d.kind === 'dense') return `${d.name} (the pretrained model as is${on})`;
   if (d.kind === 'sap' || d.kind === 'random') return `${d.name} (${d.kind === 'sap' ? 'SAP' : 'uniform random pruning'}, r/N = ${d.sampleFraction}${on})`;
+  if (d.kind === 'smoothed') return `${d.name} (randomized smoothing, Gaussian input noise σ = ${d.sigma}${on})`;
   const key = BASELINE_PARAMETERS[d.kind].key;
   return `${d.name} (${d.kind}, ${d.matchTo !== undefined ? `${key} matched to ${d.matchTo}'s clean accuracy` : `${key} = ${d[key]}`}${on})`;
 }
@@ -76,7 +84,7 @@ export function defenseSpecProblem(d: DefenseSpec, i: number, all: DefenseSpec[]
   try {
     if (!(DEFENSE_KINDS as readonly string[]).includes(d.kind)) throw new SpecError(`defenses[${i}].kind must be one of ${DEFENSE_KINDS.join(', ')}, got ${JSON.stringify(d.kind)}`);
     if (d.model !== undefined && !(d.model in PRETRAINED)) throw new SpecError(`defenses[${i}].model must name a shipped model (${Object.keys(PRETRAINED).join(', ')}), got ${JSON.stringify(d.model)}`);
-    const own = isBaselineKind(d.kind) ? BASELINE_PARAMETERS[d.kind].key : d.kind === 'dense' ? undefined : 'sampleFraction';
+    const own = isBaselineKind(d.kind) ? BASELINE_PARAMETERS[d.kind].key : d.kind === 'dense' ? undefined : d.kind === 'smoothed' ? 'sigma' : 'sampleFraction';
     for (const k of ['sampleFraction', 'rate', 'sigma', 'fraction'] as const) {
       if (d[k] !== undefined && k !== own) throw new SpecError(`defenses[${i}].${k} does not apply to kind ${d.kind}${own ? ` (its key is ${own})` : ''}`);
     }
@@ -86,6 +94,7 @@ export function defenseSpecProblem(d: DefenseSpec, i: number, all: DefenseSpec[]
       const target = all.find((o) => o.name === d.matchTo);
       if (!target) throw new SpecError(`defenses[${i}].matchTo names an unknown defense ${JSON.stringify(d.matchTo)}`);
       if (target.matchTo !== undefined) throw new SpecError(`defenses[${i}].matchTo must name a defense with a fixed strength, but ${JSON.stringify(d.matchTo)} is matched itself`);
+      if (target.kind === 'smoothed') throw new SpecError(`defenses[${i}].matchTo cannot name the smoothed defense ${JSON.stringify(d.matchTo)} (its decisions are PREDICT's, not averaged softmaxes)`);
       return undefined;
     }
     if (!own) return undefined;
@@ -93,7 +102,8 @@ export function defenseSpecProblem(d: DefenseSpec, i: number, all: DefenseSpec[]
     const where = `defenses[${i}].${own}`;
     if (typeof v !== 'number') throw new SpecError(`${where} must be a number${isBaselineKind(d.kind) ? ' (or give matchTo)' : ' > 0'}`);
     try {
-      if (own === 'rate') checkRate(v);
+      if (d.kind === 'smoothed') checkSmoothingSigma(v);
+      else if (own === 'rate') checkRate(v);
       else if (own === 'sigma') checkSigma(v);
       else if (own === 'fraction') checkPruneFraction(v);
       else checkSampleFraction(v);

@@ -7,13 +7,14 @@ import { checkInputConventions } from '../models/input_conventions';
 import { checkSeed } from '../seed';
 import { checkEpsList } from '../attacks/validate';
 import { ATTACK_OPTION_KEYS, resolveAttackOptions, type ResolvableAttack } from '../attacks/options';
-import { ConfigError, configCheck, GRID_ATTACK_KEYS, MODEL_INPUT_DEFAULTS, type AttackSpec, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
-import { defenseSpecProblem, DEFENSE_SPEC_KEYS, heldOutProblem } from './stochastic_defenses';
+import { CERTIFY_DEFAULTS, ConfigError, configCheck, GRID_ATTACK_KEYS, MODEL_INPUT_DEFAULTS, type AttackSpec, type CertifySpec, type ModelInputConfig, type ReproduceConfig, type ReproduceConfigInput } from './spec';
+import { defenseSpecProblem, DEFENSE_SPEC_KEYS, heldOutProblem, isCertifiedKind } from './stochastic_defenses';
 import { AUTOATTACK_VERSIONS, SUITE_ATTACKS } from '../attacks/suite';
 
-const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut'];
+const TOP_KEYS: (keyof ReproduceConfig)[] = ['model', 'dataset', 'dataDir', 'inputRange', 'mean', 'std', 'outputs', 'n', 'seed', 'eps', 'predictSamples', 'batchSize', 'defenses', 'attacks', 'calibrationBins', 'heldOut', 'norm', 'certify'];
+const CERTIFY_KEYS: (keyof CertifySpec)[] = ['n0', 'n', 'alpha', 'predictN'];
 const DEFENSE_KEYS = DEFENSE_SPEC_KEYS;
-/** Attack options the grid sets itself (untargeted, L-inf), so a protocol may not. */
+/** Attack options the grid sets itself (untargeted, the config's norm), so a protocol may not. */
 const GRID_OWNED = ['targeted', 'norm'];
 /** The keys an `autoattack` entry may give besides the grid's. */
 const AUTOATTACK_KEYS = ['steps', 'eotSamples', 'loss', 'restarts', 'queries', 'predictSamples', 'version', 'suite', 'targetClasses', 'earlyStop', 'stopAt', 'eotAverage', 'surrogate', 'surrogateSteps'];
@@ -30,7 +31,7 @@ function posInt(v: unknown, key: string): number {
  * which the grid sets) besides the protocol's own `gridKeys`, and their values through the
  * attack's resolver, whose message the `ConfigError` carries. `methods` are the attacks allowed.
  */
-export function checkAttackEntry(entry: { name?: unknown; method: string }, where: string, gridKeys: readonly string[], methods: readonly ResolvableAttack[] = ['fgsm', 'pgd', 'apgd', 'square']): void {
+export function checkAttackEntry(entry: { name?: unknown; method: string }, where: string, gridKeys: readonly string[], methods: readonly ResolvableAttack[] = ['fgsm', 'pgd', 'apgd', 'square', 'smoothAdv']): void {
   if (!(methods as readonly string[]).includes(entry.method)) throw new ConfigError(`${where}.method must be ${methods.join(', ')}, got ${JSON.stringify(entry.method)}`);
   const method = entry.method as ResolvableAttack;
   const own = ATTACK_OPTION_KEYS[method].filter((k) => !GRID_OWNED.includes(k));
@@ -61,6 +62,22 @@ function checkAutoAttackEntry(a: AttackSpec, i: number): void {
 }
 
 /**
+ * Checks `certify` and returns it with its defaults (`CERTIFY_DEFAULTS`) filled in: positive
+ * integer sample counts, `n0 <= n`, `alpha` in (0, 1). Throws `ConfigError` naming the key.
+ */
+export function checkCertifySpec(input: unknown): CertifySpec {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(`certify must be an object { ${CERTIFY_KEYS.join(', ')} }, got ${JSON.stringify(input)}`);
+  for (const k of Object.keys(input)) if (!(CERTIFY_KEYS as string[]).includes(k)) throw new ConfigError(`unknown key "${k}" in certify (known: ${CERTIFY_KEYS.join(', ')})`);
+  const c = { ...CERTIFY_DEFAULTS, ...(input as Partial<CertifySpec>) };
+  posInt(c.n0, 'certify.n0');
+  posInt(c.n, 'certify.n');
+  posInt(c.predictN, 'certify.predictN');
+  if (c.n0 > c.n) throw new ConfigError(`certify.n0 (${c.n0}) must not exceed certify.n (${c.n})`);
+  if (typeof c.alpha !== 'number' || !(c.alpha > 0 && c.alpha < 1)) throw new ConfigError(`certify.alpha must be in (0, 1), got ${JSON.stringify(c.alpha)}`);
+  return c;
+}
+
+/**
  * Checks a config and returns it with the defaults of left-out model and data keys filled in;
  * unknown keys and bad values throw `ConfigError` naming the key.
  */
@@ -71,7 +88,9 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
   validateModelInput(c);
   posInt(c.n, 'n');
   configCheck(() => checkSeed(c.seed));
-  configCheck(() => checkEpsList(c.eps, 'eps'));
+  // L-inf radii are at most 1 on pixels in [0, 1]; L2 radii may be larger.
+  const epsMax = c.norm === 'l2' ? Infinity : 1;
+  configCheck(() => checkEpsList(c.eps, 'eps', { max: epsMax }));
   posInt(c.predictSamples, 'predictSamples');
   posInt(c.batchSize, 'batchSize');
   posInt(c.calibrationBins, 'calibrationBins');
@@ -87,18 +106,29 @@ export function validateConfig(input: ReproduceConfigInput): ReproduceConfig {
   });
   const heldOut = heldOutProblem(c);
   if (heldOut) throw new ConfigError(heldOut);
+  if (c.norm !== undefined && c.norm !== 'linf' && c.norm !== 'l2') throw new ConfigError(`norm must be linf or l2, got ${JSON.stringify(c.norm)}`);
+  const certified = new Set(c.defenses.filter((d) => isCertifiedKind(d.kind)).map((d) => d.name));
+  if (c.certify !== undefined || certified.size) c.certify = checkCertifySpec(c.certify ?? {});
   if (!Array.isArray(c.attacks)) throw new ConfigError('attacks must be a list');
   const attackNames = new Set<string>();
   c.attacks.forEach((a, i) => {
     if (typeof a.name !== 'string' || !a.name) throw new ConfigError(`attacks[${i}].name must be a non-empty string`);
-    if (attackNames.has(a.name) || a.name === 'clean') throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
+    if (attackNames.has(a.name) || ['clean', 'certify', 'certified'].includes(a.name)) throw new ConfigError(`attacks[${i}].name "${a.name}" is reserved or used twice`);
     attackNames.add(a.name);
     for (const k of ['version', 'suite', 'targetClasses', 'surrogate', 'surrogateSteps'] as const) if (a[k] !== undefined && a.method !== 'autoattack') throw new ConfigError(`attacks[${i}].${k} is only used with method autoattack`);
-    if (!['fgsm', 'pgd', 'apgd', 'square', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square or autoattack, got ${JSON.stringify(a.method)}`);
+    if (!['fgsm', 'pgd', 'apgd', 'square', 'smoothAdv', 'autoattack'].includes(a.method)) throw new ConfigError(`attacks[${i}].method must be fgsm, pgd, apgd, square, smoothAdv or autoattack, got ${JSON.stringify(a.method)}`);
+    if (c.norm === 'l2' && (a.method === 'square' || a.method === 'autoattack')) throw new ConfigError(`attacks[${i}] (${a.name}): ${a.method} is L-inf only, but the config's norm is l2`);
+    if (a.method === 'smoothAdv') {
+      // SmoothAdv attacks the soft smoothed classifier: it runs on the smoothed defenses only, in L2.
+      if (c.norm !== 'l2') throw new ConfigError(`attacks[${i}] (${a.name}): smoothAdv is an L2 attack; set the config's norm to l2`);
+      const on = a.only ?? [...names];
+      if (!on.some((o) => certified.has(o))) throw new ConfigError(`attacks[${i}] (${a.name}): smoothAdv runs on smoothed defenses, and none is among ${a.only ? 'its only' : 'the defenses'}`);
+      if (a.transferFrom !== undefined || a.bpda) throw new ConfigError(`attacks[${i}] (${a.name}): smoothAdv runs white-box on each smoothed defense (no transferFrom or bpda)`);
+    }
     if (a.method === 'autoattack') checkAutoAttackEntry(a, i);
     else checkAttackEntry(a, `attacks[${i}]`, GRID_ATTACK_KEYS);
     if (a.only) for (const o of a.only) if (!names.has(o)) throw new ConfigError(`attacks[${i}].only names an unknown defense "${o}"`);
-    if (a.eps !== undefined) configCheck(() => checkEpsList(a.eps, `attacks[${i}].eps`, { positive: true }));
+    if (a.eps !== undefined) configCheck(() => checkEpsList(a.eps, `attacks[${i}].eps`, { positive: true, max: epsMax }));
     if (a.transferFrom !== undefined && !names.has(a.transferFrom)) throw new ConfigError(`attacks[${i}].transferFrom names an unknown defense "${a.transferFrom}"`);
     if (a.transferFrom !== undefined && (a.method === 'square' || a.bpda)) throw new ConfigError(`attacks[${i}].transferFrom needs a gradient attack without bpda`);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildAttack, computeCell, failedCell, loadCellInputs, needsRelu, type CellTask } from '../../lib/reproduce/cell';
+import { buildAttack, certifiedCurve, computeCell, failedCell, loadCellInputs, needsRelu, type CellTask } from '../../lib/reproduce/cell';
+import { clopperPearsonLower } from '../../lib/metrics/binomial';
+import { normalQuantile } from '../../lib/metrics/normal';
 import { buildConfig } from '../../lib/reproduce/presets';
 
 const config = buildConfig('quick', {
@@ -80,4 +82,39 @@ describe('computeCell', () => {
     inputs.inputs.dispose();
     inputs.extraNets.forEach((n) => n.dispose());
   }, 300_000);
+
+  it('a smoothed defense: its certification cell (CERTIFY per image, radius sigma·PhiInv(pA_lower)) and PREDICT decisions in its other cells; same numbers twice; no leaks', async () => {
+    const sc = buildConfig('smoothing', { n: 5, batchSize: 3, eps: [0, 0.5], predictSamples: 2, certify: { n0: 10, n: 300, alpha: 0.01, predictN: 40 }, attacks: [{ name: 'SmoothAdv', method: 'smoothAdv', steps: 2, noiseSamples: 2, only: ['smoothed-0.25'] }] });
+    const inputs = await loadCellInputs(sc);
+    const s = sc.defenses.find((d) => d.name === 'smoothed-0.25')!;
+    const before = tf.memory().numTensors;
+    let batches = 0;
+    const task: CellTask = { key: 'smoothed-0.25__certify__eps0.000000', defense: s, eps: 0, certify: true };
+    const a = await computeCell(inputs, task, () => void batches++);
+    const b = await computeCell(inputs, task, () => {});
+    expect(batches).toBe(2); // ceil(5 / 3)
+    const cert = a.certificate!;
+    expect(cert).toMatchObject({ sigma: 0.25, n0: 10, n: 300, alpha: 0.01 });
+    expect(cert.labels).toEqual(Array.from(tf.tidy(() => inputs.data.y.slice([0], [5]).dataSync())));
+    expect(b.certificate).toEqual(cert);
+    for (let i = 0; i < 5; i++) {
+      const pA = clopperPearsonLower(cert.countsA[i], 300, 0.01);
+      expect(cert.pALower[i]).toBeCloseTo(pA, 12);
+      if (pA < 0.5) expect([cert.predictions[i], cert.radii[i]]).toEqual([-1, 0]);
+      else expect(cert.radii[i]).toBeCloseTo(0.25 * normalQuantile(pA), 10);
+      expect(a.correct[i]).toBe(cert.predictions[i] === cert.labels[i] ? '1' : '0');
+    }
+    // Certified accuracy never rises with the radius; at 0 it is the cell's accuracy.
+    const curve = certifiedCurve(a, [0, 0.25, 0.5, 1]);
+    expect(curve[0].accuracy).toBe(a.accuracy);
+    for (let k = 1; k < curve.length; k++) expect(curve[k].accuracy).toBeLessThanOrEqual(curve[k - 1].accuracy);
+    const attacked = await computeCell(inputs, { key: 'smoothed-0.25__SmoothAdv__eps0.500000', defense: s, attack: sc.attacks[0], eps: 0.5 }, () => {});
+    expect(attacked.smoothed!.predictions).toHaveLength(5);
+    expect(attacked.correct).toBe(attacked.smoothed!.predictions.map((p, i) => (p === cert.labels[i] ? '1' : '0')).join(''));
+    expect(attacked.gradientStats!.gradientCalls).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    inputs.inputs.dispose();
+    inputs.extraNets.forEach((n) => n.dispose());
+  }, 300_000);
 });
+

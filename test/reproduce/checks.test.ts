@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { checksMarkdown, holmAdjust, runChecks, CheckResult } from '../../lib/reproduce/checks';
-import { checkConfig, cellsOf, flags, passingLayout } from './fixtures';
+import { checkConfig, cellsOf, flags, N, passingLayout } from './fixtures';
+import { validateConfig } from '../../lib/reproduce/validate';
+import { cellKey } from '../../lib/reproduce/run_folder';
+import type { ReproduceConfig } from '../../lib/reproduce/spec';
+import type { CellResult } from '../../lib/reproduce/cell';
 
 const IDS = ['monotone-eps', 'large-eps', 'more-effort', 'gradient-free', 'transfer', 'adaptive-vs-paper', 'non-finite-gradients'];
 
@@ -138,5 +142,88 @@ describe('runChecks large-eps coverage', () => {
     const partial = runChecks(config, cellsOf(config, layout)).find((x) => x.id === 'large-eps')!;
     expect(partial.status).toBe('pass');
     expect(partial.summary).toMatch(/Not attacked at a large eps \(no verdict\): random-100\.$/);
+  });
+});
+
+describe('certified-vs-empirical in the checklist', () => {
+  const config: ReproduceConfig = validateConfig({
+    ...checkConfig(),
+    norm: 'l2',
+    eps: [0, 0.25, 0.5],
+    certify: { n0: 100, n: 10000, alpha: 0.001, predictN: 1000 },
+    defenses: [
+      { name: 'dense', kind: 'dense' },
+      { name: 'smoothed-0.25', kind: 'smoothed', sigma: 0.25, model: 'fashion-cnn-noise-0.25' },
+    ],
+    attacks: [
+      { name: 'PGD-L2', method: 'pgd', steps: 10, only: ['dense'] },
+      { name: 'SmoothAdv', method: 'smoothAdv', steps: 10, only: ['smoothed-0.25'] },
+    ],
+  });
+  const labels = Array.from({ length: N }, (_, i) => i % 10);
+  /** PREDICT's output: the label on images [0, right), another class elsewhere. */
+  const predictions = (right: number) => labels.map((y, i) => (i < right ? y : (y + 1) % 10));
+  function smoothedCell(attack: string, eps: number, right: number): CellResult {
+    const [base] = cellsOf(config, { [`smoothed-0.25|${attack}|${eps}`]: [0, right] });
+    return { ...base, smoothed: { predictions: predictions(right), abstained: 0, n: 1000, alpha: 0.001 } };
+  }
+  /** A certification cell: images [0, a) certified at radius ra, [a, b) at rb, the rest abstain. */
+  function certifyCell(a: number, ra: number, b: number, rb: number): CellResult {
+    const preds = labels.map((y, i) => (i < b ? y : -1));
+    const radii = labels.map((_, i) => (i < a ? ra : i < b ? rb : 0));
+    return {
+      key: cellKey('smoothed-0.25', 'certify', 0),
+      defense: 'smoothed-0.25',
+      kind: 'smoothed',
+      sampleFraction: null,
+      attack: 'certify',
+      eps: 0,
+      n: N,
+      accuracy: b / N,
+      accuracyLow: 0,
+      accuracyHigh: 1,
+      ece: NaN,
+      mce: NaN,
+      nll: NaN,
+      brier: NaN,
+      correct: flags(0, b),
+      bins: [],
+      certificate: { labels, predictions: preds, radii, pALower: radii.map(() => 0.9), countsA: radii.map(() => 9000), sigma: 0.25, n0: 100, n: 10000, alpha: 0.001 },
+      seconds: 1,
+    };
+  }
+  const dense = () => cellsOf(config, { 'dense|clean|0': [0, 90], 'dense|PGD-L2|0.25': [0, 30], 'dense|PGD-L2|0.5': [0, 5] });
+  // The smoothed classifier's clean and attacked decisions: 90, 70 and 45 of 100 images right.
+  const attacked = () => [smoothedCell('clean', 0, 90), smoothedCell('SmoothAdv', 0.25, 70), smoothedCell('SmoothAdv', 0.5, 45)];
+
+  it('passes with a sound certificate: every image certified at r stays right under the attack at r', () => {
+    // 40 images certified at 0.6, 20 more at 0.3: 60% certified at 0.25, 40% at 0.5.
+    const cells = [...dense(), certifyCell(40, 0.6, 60, 0.3), ...attacked()];
+    const check = runChecks(config, cells).find((c) => c.id === 'certified-vs-empirical')!;
+    expect(check.status, check.summary).toBe('pass');
+    // Radius 0 from the clean cell, then SmoothAdv at its two radii.
+    expect(check.evidence.map((e) => [e.what, e.values.certified, e.values.empirical])).toEqual([
+      ['smoothed-0.25, radius 0: no attack vs the certificate', 0.6, 0.9],
+      ['smoothed-0.25, radius 0.25: SmoothAdv vs the certificate', 0.6, 0.7],
+      ['smoothed-0.25, radius 0.5: SmoothAdv vs the certificate', 0.4, 0.45],
+    ]);
+    expect(checksMarkdown([check])).toContain('✅ pass');
+  });
+
+  it('fails on a wrong certificate (radius 5 on 90 images the attack breaks at 0.5), naming a bug in the attack or the certificate', () => {
+    const cells = [...dense(), certifyCell(90, 5, 90, 5), ...attacked()];
+    const check = runChecks(config, cells).find((c) => c.id === 'certified-vs-empirical')!;
+    expect(check.status).toBe('fail');
+    expect(check.summary).toMatch(/smoothed-0.25: radius 0.25: SmoothAdv vs the certificate: 20 certified images broken .* a bug in the attack or in the certificate/);
+    const at05 = check.evidence.find((e) => e.what.includes('radius 0.5'))!;
+    expect(at05.values.contradicted).toBe(45);
+    expect(at05.status).toBe('fail');
+  });
+
+  it('is absent without a smoothed defense, says "Not checked" without a certificate, and L2 runs take radius 3 as large', () => {
+    expect(runChecks(checkConfig(), cellsOf(checkConfig(), passingLayout())).map((c) => c.id)).not.toContain('certified-vs-empirical');
+    const checks = runChecks(config, [...dense(), ...attacked()]);
+    expect(checks.find((c) => c.id === 'certified-vs-empirical')!.summary).toMatch(/^Not checked/);
+    expect(checks.find((c) => c.id === 'large-eps')!.summary).toMatch(/no attack ran at eps ≥ 3/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonRows, compareCells, describeComparison, deterministicEquivalent, resolved, writeComparisons, ComparisonRow } from '../../lib/reproduce/comparisons';
 import { checkConfig, cellsOf, passingLayout, flags } from './fixtures';
+import { validateConfig } from '../../lib/reproduce/validate';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -82,5 +83,38 @@ describe('describeComparison', () => {
     expect(describeComparison(open)).toMatch(/^−7\.0 points \[−\d+\.\d, \+\d+\.\d\], p = 0\.14, 17 of 100 images discordant — not distinguishable at n = 100; about \d+ images would resolve/);
     const shut = { ...open, reference: 'random-100', ...compareCells(a, c) };
     expect(describeComparison(shut)).toMatch(/^−30\.0 points .*p < 0\.001.* — distinguishable$/);
+  });
+});
+
+describe('comparisonRows: smoothed defenses', () => {
+  it('pairs a smoothed classifier under SmoothAdv with dense under its strongest L2 attack at the same radius', () => {
+    const config = validateConfig({
+      ...checkConfig(),
+      norm: 'l2',
+      eps: [0, 0.5],
+      defenses: [
+        { name: 'dense', kind: 'dense' },
+        { name: 'smoothed-0.25', kind: 'smoothed', sigma: 0.25, model: 'fashion-cnn-noise-0.25' },
+      ],
+      attacks: [
+        { name: 'PGD-L2', method: 'pgd', steps: 10, only: ['dense'] },
+        { name: 'PGD-L2-2x-steps', method: 'pgd', steps: 20, only: ['dense'], variantOf: 'PGD-L2' },
+        { name: 'SmoothAdv', method: 'smoothAdv', steps: 10, only: ['smoothed-0.25'] },
+      ],
+    });
+    const cells = cellsOf(config, {
+      'dense|clean|0': [0, 90],
+      'smoothed-0.25|clean|0': [0, 85],
+      'dense|PGD-L2|0.5': [0, 20],
+      'dense|PGD-L2-2x-steps|0.5': [0, 15],
+      'smoothed-0.25|SmoothAdv|0.5': [0, 60],
+    });
+    const rows = comparisonRows(config, cells).filter((r) => r.kind === 'defense' && r.defense === 'smoothed-0.25');
+    expect(rows.map((r) => [r.attack, r.referenceAttack, r.eps])).toEqual([
+      ['clean', 'clean', 0],
+      // The strongest of dense's white-box gradient attacks at 0.5: the 2x-steps run (15%).
+      ['SmoothAdv', 'PGD-L2-2x-steps', 0.5],
+    ]);
+    expect(rows[1].diff).toBeCloseTo(0.45, 12);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attackEps, cellCost, gridCost, gridPairs } from '../../lib/reproduce/grid';
-import { presetConfig } from '../../lib/reproduce/presets';
+import { attackEps, cellCost, certifyCost, gridCells, gridCost, gridPairs } from '../../lib/reproduce/grid';
+import { buildConfig, presetConfig } from '../../lib/reproduce/presets';
 
 describe('gridPairs', () => {
   it('BPDA is not run against the dense model, and every defense has a clean cell', () => {
@@ -60,3 +60,30 @@ describe('cellCost with left-out keys', () => {
     expect(cellCost(c, sap, { name: 'F', method: 'fgsm', eotSamples: 8 })).toBe(3 * 8 + 4);
   });
 });
+
+describe('grid: smoothed defenses', () => {
+  const c = buildConfig('smoothing', { n: 10 });
+  const smoothed = c.defenses.filter((d) => d.kind === 'smoothed');
+
+  it('one certification cell per smoothed defense, after its clean cell; SmoothAdv only on smoothed defenses', () => {
+    const cells = gridCells(c);
+    for (const d of smoothed) {
+      const i = cells.findIndex((x) => x.defense.name === d.name && !x.attack && !x.certify);
+      expect(cells[i + 1]).toMatchObject({ key: `${d.name}__certify__eps0.000000`, certify: true, eps: 0 });
+    }
+    expect(cells.filter((x) => x.certify).length).toBe(3);
+    expect(new Set(gridPairs(c).filter((p) => p.attack?.method === 'smoothAdv').map((p) => p.defense.kind))).toEqual(new Set(['smoothed']));
+  });
+
+  it('costs CERTIFY n0 + n passes per image, PREDICT predictN per smoothed prediction, and SmoothAdv steps × noise draws', () => {
+    expect(certifyCost(c)).toBe(10 * (100 + 10000));
+    const s = smoothed[1];
+    // Clean: predictSamples softmax passes and PREDICT's 1000.
+    expect(cellCost(c, s)).toBe(10 * (16 + 1000));
+    const sa = c.attacks.find((a) => a.name === 'SmoothAdv')!;
+    expect(cellCost(c, s, sa)).toBe(10 * (3 * 20 * 8 + 16 + 1000));
+    const withoutCertify = gridCost({ ...c, defenses: c.defenses.filter((d) => d.kind !== 'smoothed'), attacks: c.attacks.filter((a) => a.method !== 'smoothAdv' && !(a.only ?? []).some((o) => o.startsWith('smoothed'))) });
+    expect(gridCost(c)).toBeGreaterThan(withoutCertify + 3 * certifyCost(c));
+  });
+});
+

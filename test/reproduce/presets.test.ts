@@ -103,4 +103,29 @@ describe('reproduce presets', () => {
     expect([s.queries, s.predictSamples]).toEqual([5000, 20]);
     expect(gridCost(c)).toBeGreaterThan(10 * gridCost(presetConfig('default')));
   });
+
+  it('smoothing: the three shipped sigma models certified (n0 100, n 10,000, alpha 0.001; full: 100,000), SmoothAdv at the radii, dense and SAP-100 under PGD-L2', () => {
+    const c = presetConfig('smoothing');
+    expect(c.norm).toBe('l2');
+    expect(c.certify).toEqual({ n0: 100, n: 10000, alpha: 0.001, predictN: 1000 });
+    expect(presetConfig('smoothing', true).certify!.n).toBe(100000);
+    expect(() => presetConfig('baselines', true)).toThrow(/preset "baselines" has no full variant/);
+    expect(c.defenses.filter((d) => d.kind === 'smoothed').map((d) => [d.sigma, d.model])).toEqual([
+      [0.12, 'fashion-cnn-noise-0.12'],
+      [0.25, 'fashion-cnn-noise-0.25'],
+      [0.5, 'fashion-cnn-noise-0.5'],
+    ]);
+    expect(c.defenses.filter((d) => d.kind !== 'smoothed').map((d) => [d.name, d.kind, d.model])).toEqual([
+      ['dense', 'dense', undefined],
+      ['SAP-100', 'sap', undefined],
+    ]);
+    const radii = c.eps.filter((e) => e > 0);
+    expect(radii).toEqual([0.25, 0.5, 0.75, 1]);
+    // Every defense under an L2 attack at every radius: SmoothAdv on the smoothed ones, PGD-L2 on dense, with EOT on SAP-100.
+    const pairs = gridPairs(c).filter((p) => p.attack && !p.attack.eps);
+    for (const d of c.defenses) expect(pairs.filter((p) => p.defense.name === d.name).map((p) => p.attack!.method), d.name).toEqual([d.kind === 'smoothed' ? 'smoothAdv' : 'pgd']);
+    expect(c.attacks.find((a) => a.name === 'PGD-L2-EOT')).toMatchObject({ eotSamples: 4, only: ['SAP-100'] });
+    expect(c.attacks.find((a) => a.name === 'PGD-L2')!.steps).toBe(c.attacks.find((a) => a.name === 'PGD-L2-EOT')!.steps);
+  });
 });
+

@@ -146,4 +146,49 @@ describe('reproduce', () => {
     for (const c of checks) expect(c.status, `${c.id}: ${c.summary}`).toBe('pass');
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 3_600_000);
+
+  // The smoothing preset, small: its every defense, attack and radius on 6 images with small sample
+  // counts, through the engine and the report; the certified-vs-empirical check is present and passes.
+  it('--preset smoothing, small: certification cells, SmoothAdv, the certified rows, figure and check', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'saplab-smoothing-'));
+    const preset = buildConfig('smoothing');
+    const small = (a: ReproduceConfig['attacks'][number]) => ({ ...a, steps: a.variantOf ? 4 : 2, ...(a.method === 'smoothAdv' ? { noiseSamples: 2 } : {}), ...(a.eotSamples ? { eotSamples: 2 } : {}) });
+    const config = buildConfig('smoothing', { n: 6, batchSize: 3, eps: [0, 0.25, 1], predictSamples: 2, certify: { n0: 10, n: 200, alpha: 0.001, predictN: 50 }, attacks: preset.attacks.map(small) });
+    const res = await runReproduce({ config, preset: 'smoothing', outDir: tmp, workers: 0, progress: { mode: 'off' }, log: () => {} });
+    expect(res.status).toBe('complete');
+    expect(res.cells.filter((c) => c.error).map((c) => `${c.key}: ${c.error}`)).toEqual([]);
+    // One certification cell per smoothed defense, with a class and a radius per image.
+    const certs = res.cells.filter((c) => c.attack === 'certify');
+    expect(certs.map((c) => c.defense)).toEqual(['smoothed-0.12', 'smoothed-0.25', 'smoothed-0.5']);
+    for (const c of certs) {
+      expect(c.certificate!.radii.length).toBe(6);
+      expect(c.certificate!.n).toBe(200);
+      // n = 200 bounds every radius by sigma * PhiInv(alpha^(1/200)) < 2.2 sigma.
+      for (const r of c.certificate!.radii) expect(r).toBeLessThan(2.2 * c.certificate!.sigma);
+    }
+    // The smoothed classifiers' cells are PREDICT's decisions; SmoothAdv runs on them only.
+    for (const c of res.cells.filter((x) => x.kind === 'smoothed' && x.attack !== 'certify')) expect(c.smoothed!.predictions.length, c.key).toBe(6);
+    expect(res.cells.filter((c) => c.attack === 'SmoothAdv').map((c) => c.defense)).toEqual(['smoothed-0.12', 'smoothed-0.12', 'smoothed-0.25', 'smoothed-0.25', 'smoothed-0.5', 'smoothed-0.5']);
+    // Certified rows at every radius of the grid, never above the clean PREDICT accuracy by more than the Wilson slack.
+    const certified = res.rows.filter((r) => r.attack === 'certified');
+    expect(certified.length).toBe(3 * config.eps.length);
+    const checks = JSON.parse(fs.readFileSync(path.join(tmp, 'checks.json'), 'utf8')) as CheckResult[];
+    const check = checks.find((c) => c.id === 'certified-vs-empirical');
+    expect(check, 'certified-vs-empirical present').toBeDefined();
+    expect(check!.status, check!.summary).toBe('pass');
+    expect(check!.evidence.length).toBeGreaterThan(0);
+    // Paired comparisons: each smoothed classifier against dense on the same images.
+    const comparisons = JSON.parse(fs.readFileSync(path.join(tmp, 'comparisons.json'), 'utf8')) as ComparisonRow[];
+    expect(comparisons.some((c) => c.defense === 'smoothed-0.25' && c.attack === 'SmoothAdv' && c.reference === 'dense' && c.referenceAttack === 'PGD-L2')).toBe(true);
+    expect(comparisons.some((c) => c.defense === 'SAP-100' && c.attack === 'PGD-L2-EOT' && c.reference === 'dense')).toBe(true);
+    const summary = fs.readFileSync(path.join(tmp, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/## Certified accuracy/);
+    expect(summary).toMatch(/Attacks \(L2, pixels in \[0, 1\]\)/);
+    // The paired section: SAP-100 and each smoothed classifier against dense; no L-inf numbers quoted for an L2 run.
+    for (const d of ['SAP-100', 'smoothed-0.12', 'smoothed-0.25', 'smoothed-0.5']) expect(summary).toContain(`| ${d} − dense (points) |`);
+    expect(summary).not.toMatch(/Athalye et al\. \(2018\) report/);
+    expect(summary).toMatch(/\| smoothed-0\.25 \| 0\.25 \| 0 \| \*\*[0-9.]+%\*\* \[[0-9.]+%, [0-9.]+%\] \| [0-9]+ \| clean [0-9.]+% \|/);
+    expect(fs.existsSync(path.join(tmp, 'figures', 'certified_vs_empirical.html'))).toBe(true);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 600_000);
 });

@@ -25,6 +25,10 @@ describe('shards', () => {
     expect(() => shardRange(config, { index: 0, count: 101 })).toThrow(/the protocol has 100 images; use at most 100 shards/);
   });
 
+  it('a protocol with smoothed defenses is not sharded (its certificates are not merged): ConfigError', () => {
+    expect(() => shardRange(buildConfig('smoothing'), { index: 0, count: 2 })).toThrow(/protocols with smoothed defenses cannot be sharded yet/);
+  });
+
   it('float32 probabilities round-trip through base64 exactly', () => {
     const v = new Float32Array([0, 1, 1 / 3, 1e-30, 0.999999]);
     expect(Array.from(decodeFloat32(encodeFloat32(v)))).toEqual(Array.from(v));

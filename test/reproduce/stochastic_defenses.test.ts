@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError, gridPairs, presetConfig, PRESETS, validateConfig } from '../../lib/reproduce/config';
-import { baselineStrength, describeDefense, hasBpda, isStochasticKind } from '../../lib/reproduce/stochastic_defenses';
+import { baselineStrength, defenseSpecProblem, describeDefense, hasBpda, isCertifiedKind, isStochasticKind } from '../../lib/reproduce/stochastic_defenses';
 
 describe('reproduce config: baseline kinds, matchTo, model', () => {
   it('the two presets are registered and valid', () => {
@@ -26,6 +26,8 @@ describe('reproduce config: baseline kinds, matchTo, model', () => {
     expect(hasBpda('dense')).toBe(false);
     expect(isStochasticKind('weight-pruning')).toBe(false);
     expect(isStochasticKind('dropout')).toBe(true);
+    // A smoothed classifier: stochastic, certified, no BPDA (its noise is outside the model).
+    expect([isStochasticKind('smoothed'), isCertifiedKind('smoothed'), hasBpda('smoothed'), isCertifiedKind('sap')]).toEqual([true, true, false, false]);
   });
 
   it('bad entries name the key', () => {
@@ -52,5 +54,8 @@ describe('reproduce config: baseline kinds, matchTo, model', () => {
     expect(describeDefense({ name: 'w', kind: 'weight-pruning', fraction: 0.3, model: 'fashion-cnn-pgd-at' })).toBe('w (weight-pruning, fraction = 0.3, on fashion-cnn-pgd-at)');
     expect(baselineStrength({ name: 'n', kind: 'weight-noise', sigma: 0.2 })).toBe(0.2);
     expect(baselineStrength({ name: 's', kind: 'sap', sampleFraction: 1 })).toBeUndefined();
+    expect(describeDefense({ name: 'smoothed-0.25', kind: 'smoothed', sigma: 0.25, model: 'fashion-cnn-noise-0.25' })).toBe('smoothed-0.25 (randomized smoothing, Gaussian input noise σ = 0.25, on fashion-cnn-noise-0.25)');
+    expect(defenseSpecProblem({ name: 's', kind: 'smoothed', sigma: 0.25, sampleFraction: 1 }, 0, [])).toBe('defenses[0].sampleFraction does not apply to kind smoothed (its key is sigma)');
+    expect(defenseSpecProblem({ name: 's', kind: 'smoothed' }, 0, [])).toBe('defenses[0].sigma must be a number > 0');
   });
 });

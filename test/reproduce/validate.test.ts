@@ -88,4 +88,31 @@ describe('attack entries: the attack declares its options', () => {
     expect(() => buildConfig('quick', { seed: 1.5 })).toThrow(/^seed must be an integer, got 1.5$/);
     expect(() => buildConfig('quick', { defenses: [{ name: 'S', kind: 'sap', sampleFraction: 0 }] })).toThrow(/defenses\[0\]\.sampleFraction: sampleFraction must be a finite number > 0, got 0/);
   });
+
+  it('smoothed defenses and certification: sigma > 0, n0 <= n, alpha in (0, 1), SmoothAdv on smoothed defenses in L2', () => {
+    const c = buildConfig('smoothing');
+    expect(c.norm).toBe('l2');
+    expect(c.certify).toEqual({ n0: 100, n: 10000, alpha: 0.001, predictN: 1000 });
+    // A smoothed defense without certify gets the defaults.
+    const { certify: _c, ...rest } = c;
+    expect(validateConfig(rest).certify).toEqual({ n0: 100, n: 10000, alpha: 0.001, predictN: 1000 });
+    const smoothed = (sigma: unknown) => [{ name: 'dense', kind: 'dense' }, { name: 's', kind: 'smoothed', sigma, model: 'fashion-cnn-noise-0.25' }] as never;
+    const attacks = [{ name: 'SA', method: 'smoothAdv', steps: 2, only: ['s'] }] as never;
+    for (const sigma of [0, -0.25, Number.NaN, '0.25']) expect(() => buildConfig('smoothing', { defenses: smoothed(sigma), attacks }), String(sigma)).toThrow(ConfigError);
+    expect(() => buildConfig('smoothing', { defenses: smoothed(0), attacks })).toThrow(/defenses\[1\]\.sigma: sigma must be a finite number > 0, got 0/);
+    expect(() => buildConfig('smoothing', { certify: { n0: 200, n: 100, alpha: 0.001, predictN: 10 } })).toThrow(/certify.n0 \(200\) must not exceed certify.n \(100\)/);
+    for (const alpha of [0, 1, -0.1, 2]) expect(() => buildConfig('smoothing', { certify: { n0: 10, n: 100, alpha, predictN: 10 } })).toThrow(/certify.alpha must be in \(0, 1\)/);
+    expect(() => buildConfig('smoothing', { certify: { n0: 10, n: 100.5, alpha: 0.01, predictN: 10 } })).toThrow(/certify.n must be a positive integer/);
+    expect(() => buildConfig('smoothing', { certify: { n0: 10, n: 100, alpha: 0.01, predictN: 10, m: 1 } as never })).toThrow(/unknown key "m" in certify/);
+    // SmoothAdv: L2 only, on a smoothed defense, its options checked by its own resolver.
+    expect(() => buildConfig('smoothing', { norm: 'linf', eps: [0, 0.1], attacks })).toThrow(/smoothAdv is an L2 attack/);
+    expect(() => buildConfig('smoothing', { attacks: [{ name: 'SA', method: 'smoothAdv', only: ['dense'] }] })).toThrow(/smoothAdv runs on smoothed defenses, and none is among its only/);
+    expect(() => buildConfig('smoothing', { attacks: [{ name: 'SA', method: 'smoothAdv', noiseSamples: 0 }] })).toThrow(/attacks\[0\] \(SA\): smoothAdv: noiseSamples must be an integer >= 1/);
+    expect(() => buildConfig('smoothing', { attacks: [{ name: 'Sq', method: 'square' }] })).toThrow(/square is L-inf only, but the config's norm is l2/);
+    expect(() => buildConfig('smoothing', { attacks: [{ name: 'certified', method: 'pgd' }] })).toThrow(/reserved or used twice/);
+    expect(() => buildConfig('smoothing', { norm: 'l1' as never })).toThrow(/norm must be linf or l2/);
+    // L2 radii may exceed 1; L-inf eps may not.
+    expect(buildConfig('smoothing', { eps: [0, 2] }).eps).toEqual([0, 2]);
+    expect(() => buildConfig('quick', { eps: [0, 2] })).toThrow(/eps must be a non-empty list of numbers in \[0, 1\]/);
+  });
 });

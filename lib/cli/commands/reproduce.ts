@@ -6,7 +6,7 @@ import { UsageError } from '../args';
 import { Command, announceBackend, backendFlag, command, workersFlag } from '../command';
 import type { Model } from '../../models/model';
 import { withSap } from '../../defenses/with_sap';
-import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig } from '../../reproduce/config';
+import { buildConfig, ConfigError, gridCost, gridPairs, Preset, PRESETS, ReproduceConfig, smoothingSampleCost } from '../../reproduce/config';
 import { needsRelu, runReproduce } from '../../reproduce/run';
 import { describeConventions, EvaluationInputs, loadEvaluationInputs } from '../../reproduce/inputs';
 import { MODEL_INPUT_FLAGS, modelInputOverrides } from '../model_flags';
@@ -22,25 +22,32 @@ function formatDuration(s: number): string {
 /**
  * Seconds the grid should take here: its cost in forward passes, split into the dense model's and
  * the stochastic defenses', times a forward pass of each measured on this model and machine (a
- * gradient counts about three passes, see `gridCost`).
+ * gradient counts about three passes, see `gridCost`). A smoothed defense's pass is the dense
+ * model's on a noisy copy; its CERTIFY and PREDICT passes (`smoothingSampleCost`) run in batches of
+ * 1000 noisy copies and are timed at that size.
  */
 async function estimateSeconds(config: ReproduceConfig, inputs: EvaluationInputs): Promise<number> {
   const k = Math.min(32, config.batchSize, inputs.data.x.shape[0]);
   const x = tf.slice(inputs.data.x, [0, 0, 0, 0], [k, -1, -1, -1]) as tf.Tensor4D;
-  const perImage = (model: Model) => {
-    const once = () => tf.tidy(() => model(x).dataSync());
+  const perImage = (model: Model, rows = k) => {
+    const xs = rows === k ? x : (tf.tile(x, [Math.ceil(rows / k), 1, 1, 1]) as tf.Tensor4D);
+    const once = () => tf.tidy(() => model(xs).dataSync());
     once();
     const t = Date.now();
     for (let i = 0; i < 2; i++) once();
-    return (Date.now() - t) / 1000 / 2 / k;
+    if (xs !== x) xs.dispose();
+    return (Date.now() - t) / 1000 / 2 / xs.shape[0];
   };
   const dense = perImage(inputs.wrap(inputs.net));
-  const stochasticDefenses = config.defenses.filter((d) => d.kind !== 'dense');
+  const denseLike = (d: ReproduceConfig['defenses'][number]) => d.kind === 'dense' || d.kind === 'smoothed';
+  const stochasticDefenses = config.defenses.filter((d) => !denseLike(d));
   const stochastic = stochasticDefenses.length ? perImage(inputs.wrap(withSap(inputs.net, { sampleFraction: 1, seed: 1 }))) : 0;
+  const sampled = smoothingSampleCost(config);
+  const bulk = sampled > 0 ? perImage(inputs.wrap(inputs.net), 512) : 0;
   tf.dispose(x);
-  const denseCost = gridCost({ ...config, defenses: config.defenses.filter((d) => d.kind === 'dense') });
+  const denseCost = gridCost({ ...config, defenses: config.defenses.filter(denseLike) });
   const stochasticCost = gridCost({ ...config, defenses: stochasticDefenses });
-  return denseCost * dense + stochasticCost * stochastic;
+  return (denseCost - sampled) * dense + sampled * bulk + stochasticCost * stochastic;
 }
 
 /** The `reproduce` command. */
@@ -49,7 +56,7 @@ export const reproduceCommand: Command = command(
   "The main job: the paper's experiment and the adaptive evaluation on the shipped CNN and test split, written to results/<run>/.",
   {
     quick: { type: 'boolean', help: 'small protocol for CI (under 2 minutes)' },
-    full: { type: 'boolean', help: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days)' },
+    full: { type: 'boolean', help: 'paper scale: 10k images, 100-sample predictions and gradients, EOT 20 (hours to days); with --preset smoothing: certification with the paper\'s n = 100,000 noise samples' },
     preset: { type: 'string', help: `named protocol: ${Object.keys(PRESETS).join(', ')} (--quick and --full are short for two of them)` },
     out: { type: 'string', help: 'output folder; rerun with the same folder to resume (default results/<preset>-seed<seed>)' },
     n: { type: 'number', help: 'number of test images' },
@@ -64,9 +71,13 @@ export const reproduceCommand: Command = command(
   },
   async (f) => {
     const workers = workersFlag(f.workers);
-    if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1) throw new UsageError('--quick, --full and --preset exclude each other');
-    const preset: Preset = f.quick ? 'quick' : f.full ? 'full' : f.preset ?? 'default';
+    if ([f.quick, f.full, f.preset !== undefined].filter(Boolean).length > 1 && !(f.full && f.preset !== undefined && !f.quick)) throw new UsageError('--quick, --full and --preset exclude each other (but --full with a --preset that has a full variant)');
+    // --full alone is the main job at paper scale; with --preset, that preset's paper-scale variant.
+    const presetFull = !!f.full && f.preset !== undefined;
+    const preset: Preset = f.quick ? 'quick' : f.preset ?? (f.full ? 'full' : 'default');
     if (!PRESETS[preset]) throw new UsageError(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+    if (presetFull && !PRESETS[preset].full) throw new UsageError(`--full with --preset ${preset}: that preset has no full variant (presets with one: ${Object.keys(PRESETS).filter((k) => PRESETS[k].full).join(', ')})`);
+    const runName = presetFull ? `${preset}-full` : preset;
     let overrides: Partial<ReproduceConfig> = {};
     if (f.config) {
       let text: string;
@@ -88,7 +99,7 @@ export const reproduceCommand: Command = command(
     if (f['stop-after'] !== undefined && !(Number.isInteger(f['stop-after']) && f['stop-after'] >= 1)) throw new UsageError('--stop-after must be a positive integer');
     let config: ReproduceConfig;
     try {
-      config = buildConfig(preset, overrides);
+      config = buildConfig(preset, overrides, presetFull);
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`bad protocol: ${e.message}`);
       throw e;
@@ -102,18 +113,18 @@ export const reproduceCommand: Command = command(
       throw e;
     }
     await announceBackend(f.backend);
-    const outDir = path.resolve(f.out ?? path.join('results', `${preset}-seed${config.seed}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
+    const outDir = path.resolve(f.out ?? path.join('results', `${runName}-seed${config.seed}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
     // Model and data are loaded and checked before anything is written (bad input: exit 2, no folder).
     const inputs = await loadEvaluationInputs(config, { needsRelu: needsRelu(config) });
     const estimate = (await estimateSeconds(config, inputs)) * (shard ? (shardRange(config, shard).end - shardRange(config, shard).first) / Math.ceil(config.n / config.batchSize) : 1);
-    process.stderr.write(`reproduce (${preset}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset}${shard ? ` (shard ${shard.index}/${shard.count}: images ${shardRange(config, shard).start}–${shardRange(config, shard).stop - 1})` : ''} -> ${outDir}\n`);
+    process.stderr.write(`reproduce (${runName}): ${gridPairs(config).length} defense × attack pairs, ${config.eps.length} eps values, ${config.n} images of ${config.dataset}${shard ? ` (shard ${shard.index}/${shard.count}: images ${shardRange(config, shard).start}–${shardRange(config, shard).stop - 1})` : ''} -> ${outDir}\n`);
     process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
     // The suite's cells are costed as if every attack ran on every image for its whole budget.
     const bound = config.attacks.some((a) => a.method === 'autoattack') ? ', at most: the AutoAttack suite attacks only the images still robust and stops on each once broken' : '';
     process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound} (resumable: rerun with the same --out)\n`);
     let result;
     try {
-      result = await runReproduce({ config, preset, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs, shard });
+      result = await runReproduce({ config, preset: runName, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs, shard });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e;

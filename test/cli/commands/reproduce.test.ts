@@ -54,4 +54,31 @@ describe('saplab reproduce', () => {
     expect(r.out).toMatch(/stopped: 1 cells computed/);
     fs.rmSync(out, { recursive: true, force: true });
   }, 300_000);
+
+  it('--preset smoothing: a bad sigma, n0 > n or alpha outside (0, 1) exits with 2, nothing written; --full picks its n = 100,000 variant', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smoothing-'));
+    const out = path.join(tmp, 'out');
+    for (const [keys, message] of [
+      [{ defenses: [{ name: 's', kind: 'smoothed', sigma: -0.5, model: 'fashion-cnn-noise-0.5' }], attacks: [] }, /defenses\[0\]\.sigma: sigma must be a finite number > 0, got -0.5/],
+      [{ certify: { n0: 1000, n: 100 } }, /certify.n0 \(1000\) must not exceed certify.n \(100\)/],
+      [{ certify: { alpha: 1.5 } }, /certify.alpha must be in \(0, 1\), got 1.5/],
+    ] as const) {
+      fs.writeFileSync(path.join(tmp, 'c.json'), JSON.stringify(keys));
+      const r = await run(['reproduce', '--preset', 'smoothing', '--config', path.join(tmp, 'c.json'), '--out', out]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+    const noFull = await run(['reproduce', '--preset', 'baselines', '--full', '--out', out]);
+    expect(noFull.code).toBe(2);
+    expect(noFull.err).toMatch(/--full with --preset baselines: that preset has no full variant \(presets with one: smoothing\)/);
+    expect(fs.existsSync(out)).toBe(false);
+    // --full with the preset: the estimate first, then one cell (dense clean) and stop.
+    const full = await run(['reproduce', '--preset', 'smoothing', '--full', '--n', '2', '--stop-after', '1', '--workers', '0', '--no-figures', '--out', out]);
+    expect(full.code, full.err).toBe(0);
+    expect(full.err).toMatch(/reproduce \(smoothing-full\): [0-9]+ defense × attack pairs/);
+    expect(full.err).toMatch(/estimated time on this machine: [0-9.]+ (h|days|min|s) \(resumable/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).certify.n).toBe(100000);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 300_000);
 });
