@@ -71,6 +71,7 @@ export * from './reproduce/cell_calibration';
 export * from './reproduce/comparisons';
 export * from './reproduce/checks';
 export * from './reproduce/claims';
+export * from './reproduce/headline';
 export * from './rl';
 export * from './report/catch_frames';
 export * from './reproduce/inputs';
