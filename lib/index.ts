@@ -77,10 +77,12 @@ export { accuracy, wilsonInterval, type AccuracyOptions, type AccuracyResult, ty
 export { calibration, type CalibrationBin, type CalibrationOptions, type CalibrationResult } from './metrics/calibration';
 export { mcnemarExact, pairedMeanDifference, pairedProportionDifference, sampleSizeForPairedDifference, type McNemarResult, type PairedDifference, type PairedFlags, type PairedIntervalOptions, type PairedMeanDifference, type PairedMeanOptions, type PairedSampleSizeOptions } from './metrics/paired';
 export { binomialTestTwoSided, clopperPearson, clopperPearsonLower, type ProportionInterval } from './metrics/binomial';
+export { normalCdf, normalQuantile, zForConfidence } from './metrics/normal';
 
 // reproduce/: the run entry points — `saplab reproduce`'s grid (configs, presets, shards and their merge, the checks) and `saplab evaluate`'s computation
 export { ConfigError, MODEL_INPUT_DEFAULTS, type AttackSpec, type AttackSpecOptions, type DefenseSpec, type GridAttackMethod, type ModelInputConfig, type Preset, type ReproduceConfig, type ReproduceConfigInput } from './reproduce/spec';
-export { PRESETS, buildConfig, checkAttacks, presetConfig, type PresetEntry } from './reproduce/presets';
+export { DEFAULT_SUITE, PRESETS, buildConfig, checkAttacks, presetConfig, suiteAttacks, type PresetEntry } from './reproduce/presets';
+export { budgetPoints, headlineSuite, headlineTable, strongestOfCell } from './reproduce/headline';
 export { validateConfig } from './reproduce/validate';
 export { attackEps, gridCost, gridPairs } from './reproduce/grid';
 export { loadEvaluationInputs, describeConventions, type EvaluationInputs } from './reproduce/inputs';

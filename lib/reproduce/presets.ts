@@ -55,7 +55,7 @@ export function checkAttacks(o: {
  * it at 2x steps and 2x EOT samples (the checklist's more-effort check), and the budget-curve
  * cells at 1/4 and 1/2 of both (`budgetOf`), all on `effortOn` at `effortEps`.
  */
-function suiteAttacks(o: {
+export function suiteAttacks(o: {
   /** Name of the suite's column. Default `AutoAttack`. */
   name?: string;
   steps: number;
