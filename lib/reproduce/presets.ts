@@ -72,9 +72,11 @@ export function suiteAttacks(o: {
   stopAt?: number;
   /** `AutoAttackOptions.eotAverage` of every cell (the suite's default when left out). */
   eotAverage?: 'loss' | 'probs';
+  /** Start with the transfer stage from the row's network without its randomness (`AttackSpec.surrogate`). Default `false`. */
+  surrogate?: boolean;
 }): AttackSpec[] {
   const name = o.name ?? 'AutoAttack';
-  const base = { method: 'autoattack', version: 'rand', ...(o.stopAt !== undefined ? { stopAt: o.stopAt } : {}), ...(o.eotAverage ? { eotAverage: o.eotAverage } : {}) } as const;
+  const base = { method: 'autoattack', version: 'rand', ...(o.stopAt !== undefined ? { stopAt: o.stopAt } : {}), ...(o.eotAverage ? { eotAverage: o.eotAverage } : {}), ...(o.surrogate ? { surrogate: true } : {}) } as const;
   const out: AttackSpec[] = [
     { name, ...base, steps: o.steps, eotSamples: o.eotSamples, ...(o.eps ? { eps: o.eps } : {}), ...(o.only ? { only: o.only } : {}) },
     { name: `${name}-2x`, ...base, steps: 2 * o.steps, eotSamples: 2 * o.eotSamples, eps: o.effortEps, variantOf: name, only: o.effortOn },
@@ -98,7 +100,7 @@ function largeEpsAndTransfer(o: Parameters<typeof checkAttacks>[0]): AttackSpec[
  * The default job's suite budget (APGD steps × EOT samples) and its early-stopping depth. The
  * measurements behind it are in the README ("The default job: converged, measured").
  */
-export const DEFAULT_SUITE = { steps: 40, eotSamples: 16, stopAt: 0.1 };
+export const DEFAULT_SUITE = { steps: 20, eotSamples: 8, stopAt: 0.1, surrogate: true };
 
 /**
  * The main job's presets. `default`: 500 images, every defense under the suite, the checks built
@@ -126,7 +128,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
           { name: 'PGD-EOT', method: 'pgd', steps: 5, relStepsize: 0.25, eotSamples: 2, only: ['SAP-100', 'random-100'] },
           { name: 'BPDA', method: 'pgd', steps: 5, relStepsize: 0.25, bpda: true, only: ['SAP-100', 'random-100'] },
           { name: 'Square', method: 'square', queries: 50, predictSamples: 1 },
-          ...suiteAttacks({ steps: 5, eotSamples: 2, effortEps: [0.1], effortOn: ['SAP-100'], curve: false }),
+          ...suiteAttacks({ steps: 5, eotSamples: 2, stopAt: 0.1, surrogate: true, effortEps: [0.1], effortOn: ['SAP-100'], curve: false }),
           ...largeEpsAndTransfer({ steps: 5, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.05, 0.1], effortOn: ['SAP-100'], largeOn: ['dense', 'SAP-100', 'random-100'], transferOn: ['SAP-100', 'random-100'] }),
         ],
       };
@@ -181,7 +183,7 @@ function mainPreset(preset: 'quick' | 'default' | 'full'): ReproduceConfig {
           { name: 'APGD-CE-EOT', method: 'apgd', steps: 100, loss: 'ce', eotSamples: 20 },
           { name: 'APGD-DLR-EOT', method: 'apgd', steps: 100, loss: 'dlr', eotSamples: 20 },
           { name: 'Square', method: 'square', queries: 1000, predictSamples: 10 },
-          ...suiteAttacks({ steps: 100, eotSamples: 20, effortEps: [8 / 255, 0.1], effortOn: ['SAP-100', 'random-100'] }),
+          ...suiteAttacks({ steps: 100, eotSamples: 20, stopAt: 0.1, surrogate: true, effortEps: [8 / 255, 0.1], effortOn: ['SAP-100', 'random-100'] }),
           ...largeEpsAndTransfer({ steps: 40, relStepsize: 0.1, eotSamples: 20, effortEps: [8 / 255, 0.1], effortOn: ['SAP-100', 'random-100'] }),
         ],
       };
@@ -265,7 +267,7 @@ function baselinesPreset(): ReproduceConfig {
     attacks: [
       ...attacksFor(2, 8, stochastic, bpda, ['dense', 'weight-pruning']),
       // The suite on every defense (the deterministic ones get APGD-CE and APGD-DLR without EOT).
-      ...suiteAttacks({ steps: 20, eotSamples: 4, effortEps: [0.1], effortOn: ['SAP-100'], curve: false }),
+      ...suiteAttacks({ steps: 20, eotSamples: 4, stopAt: 0.1, surrogate: true, effortEps: [0.1], effortOn: ['SAP-100'], curve: false }),
       // The robustness checklist's attacks, on SAP-100 only (they multiply the cost otherwise).
       ...checkAttacks({ steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.1], effortOn: ['SAP-100'], largeOn: ['dense', 'SAP-100'], transferOn: ['SAP-100'] }),
     ],
@@ -299,7 +301,7 @@ function adversarialTrainingPreset(): ReproduceConfig {
     attacks: [
       ...attacksFor(2, 8, sap, sap, plain),
       // The suite on every model, with and without SAP.
-      ...suiteAttacks({ steps: 20, eotSamples: 4, effortEps: [0.1], effortOn: ['PGD-AT+SAP-100'], curve: false }),
+      ...suiteAttacks({ steps: 20, eotSamples: 4, stopAt: 0.1, surrogate: true, effortEps: [0.1], effortOn: ['PGD-AT+SAP-100'], curve: false }),
       // The robustness checklist's attacks, on the SAP rows of the trained models only.
       ...checkAttacks({ steps: ADAPTIVE_STEPS, relStepsize: 0.25, eotSamples: 2, effortEps: [0.1], transferEps: [0.1], effortOn: ['PGD-AT+SAP-100'], largeOn: ['PGD-AT', 'PGD-AT+SAP-100'], transferOn: ['dense+SAP-100', 'PGD-AT+SAP-100'] }),
     ],

@@ -38,7 +38,10 @@ describe('cellCost', () => {
     const suite = c.attacks.find((a) => a.name === 'AutoAttack')!;
     const apgd = (eot: number) => 3 * eot * (suite.steps! + 1);
     // rand: APGD-CE and APGD-DLR; EOT only on the stochastic defense.
-    expect(cellCost(c, sap, suite)).toBe(c.n * (c.predictSamples + 2 * (apgd(suite.eotSamples!) + c.predictSamples)));
+    // With its transfer stage on a stochastic row: 100 steps on the surrogate (one pass a step) and a prediction.
+    expect(suite.surrogate).toBe(true);
+    const transfer = 3 * 100 + c.predictSamples;
+    expect(cellCost(c, sap, suite)).toBe(c.n * (c.predictSamples + transfer + 2 * (apgd(suite.eotSamples!) + c.predictSamples)));
     expect(cellCost(c, dense, suite)).toBe(c.n * (1 + 2 * (apgd(1) + 1)));
     // standard: APGD-CE, APGD-T over 9 targets (one scoring pass each), Square 5000 queries.
     const standard = { ...suite, version: 'standard' as const };
