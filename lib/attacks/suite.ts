@@ -123,6 +123,15 @@ export interface AutoAttackOptions {
   surrogate?: Model;
   /** APGD-CE iterations on the surrogate. Default 100. */
   surrogateSteps?: number;
+  /**
+   * Transfer examples shared by suite runs on one surrogate (`TransferCache`): with it the transfer
+   * stage is computed once per batch of images, eps and budget, on every image of `x`, seeded by
+   * `transferCache.seed`, and reused by later runs with the same store and key. SAP at several
+   * sampling fractions and random pruning share one surrogate (the network without its
+   * randomness), so their suites share the stage. Default none (computed in each run, seeded by
+   * `seed`, on the images still robust).
+   */
+  transferCache?: TransferCache;
   /** Images per attack call. Default 100. */
   batchSize?: number;
   /** Global indices of the images of `x`, which key the attacks' randomness. Default `0 .. n−1`. */
@@ -140,6 +149,23 @@ export interface AutoAttackOptions {
    */
   returnAdv?: boolean;
 }
+
+/**
+ * A store of the suite's transfer examples (`AutoAttackOptions.transferCache`). Entries are keyed
+ * by `key`, eps, norm, bounds, `surrogateSteps`, `seed` and the image ids of the batch, so a hit
+ * gives exactly what computing would; the oldest entries are dropped beyond `TRANSFER_CACHE_BYTES`.
+ */
+export interface TransferCache {
+  /** Names the surrogate: runs sharing a store and a key must pass the same surrogate. */
+  key: string;
+  /** Seed of the transfer stage's random starts (independent of the attacked model). */
+  seed: number;
+  /** The examples, row-major `[n, h, w, c]` per batch: start with `new Map()`. */
+  store: Map<string, Float32Array>;
+}
+
+/** Bytes a `TransferCache` store keeps before it drops its oldest entries (256 MiB). */
+export const TRANSFER_CACHE_BYTES = 256 * 2 ** 20;
 
 /** What one attack of the suite did. */
 export interface SuiteAttackRow {
@@ -234,6 +260,12 @@ function resolveAutoAttack(model: Model, options: AutoAttackOptions): ResolvedAu
     if (!SUITE_ATTACKS.includes(a)) throw new Error(`${where}: unknown attack ${JSON.stringify(a)}; use ${SUITE_ATTACKS.join(', ')}`);
   }
   if (new Set(attacks).size !== attacks.length) throw new Error(`${where}: attacks must not repeat, got ${attacks.join(', ')}`);
+  const tc = options.transferCache;
+  if (tc !== undefined) {
+    if (!surrogate) throw new Error(`${where}: transferCache needs a surrogate (options.surrogate)`);
+    if (!tc || typeof tc.key !== 'string' || !(tc.store instanceof Map)) throw new Error(`${where}: transferCache must be { key: string, seed: number, store: Map }`);
+    checkSeed(tc.seed, `${where} transferCache`);
+  }
   const norm = checkNorm(options.norm, where);
   if (norm !== 'linf' && attacks.includes('square')) throw new Error(`${where}: Square is implemented for the L-inf norm only`);
   const eotSamples = checkInt(options.eotSamples, version === 'rand' ? 20 : 1, 'eotSamples', 1, where);
@@ -366,6 +398,33 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
     options.onProgress?.(done, total);
   }
   const d = x.shape[1] * x.shape[2] * x.shape[3];
+  /** The transfer examples of every image of `x`, from the shared store or computed into it. */
+  const sharedTransfer = (tc: TransferCache): Float32Array => {
+    const key = [tc.key, o.norm, o.eps, o.bounds.join(':'), o.surrogateSteps, tc.seed, ids.join(',')].join('|');
+    const hit = tc.store.get(key);
+    if (hit) return hit;
+    const out = new Float32Array(n * d);
+    for (const rows of batches(Array.from({ length: n }, (_, i) => i))) {
+      const { xb, yb } = gatherRows(rows);
+      try {
+        const adv = apgd(options.surrogate!, xb, yb, { eps: o.eps, bounds: o.bounds, norm: o.norm, steps: o.surrogateSteps, loss: 'ce', seed: deriveSeed(tc.seed, 'autoattack', 'transfer'), imageIds: rows.map((i) => ids[i]), onStats: options.onStats });
+        out.set(adv.dataSync(), rows[0] * d);
+        adv.dispose();
+      } finally {
+        tf.dispose([xb, yb]);
+      }
+    }
+    let bytes = out.byteLength;
+    for (const v of tc.store.values()) bytes += v.byteLength;
+    for (const k of tc.store.keys()) {
+      if (bytes <= TRANSFER_CACHE_BYTES) break;
+      bytes -= tc.store.get(k)!.byteLength;
+      tc.store.delete(k);
+    }
+    tc.store.set(key, out);
+    return out;
+  };
+  let shared: Float32Array | undefined;
   const advBuffer = options.returnAdv ? Float32Array.from(x.dataSync()) : undefined;
   // The transfer examples, the warm starts of the later APGD attacks.
   let transferBuffer: Float32Array | undefined;
@@ -386,7 +445,12 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
         const warm = transferBuffer && name.startsWith('apgd') ? startRows(transferBuffer, batch, xb.shape) : undefined;
         let adv: tf.Tensor4D;
         try {
-          adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats, warm, options.surrogate);
+          if (name === 'transfer' && options.transferCache) {
+            shared ??= sharedTransfer(options.transferCache);
+            adv = startRows(shared, batch, xb.shape);
+          } else {
+            adv = runAttack(name, model, xb, yb, o, classes, batch.map((i) => ids[i]), options.onStats, warm, options.surrogate);
+          }
         } finally {
           warm?.dispose();
         }

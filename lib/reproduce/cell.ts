@@ -184,13 +184,19 @@ export interface CellInputs {
   extraNets: Map<string, tf.LayersModel>;
   /** Calibrated strengths of the `matchTo` baselines (see `matchStrengths`). */
   matched: Record<string, MatchedStrength>;
+  /**
+   * The suite's transfer examples, shared by the cells this thread computes: every stochastic row
+   * on one network has the same surrogate (that network), so its transfer stage at an eps is
+   * computed once (`AutoAttackOptions.transferCache`).
+   */
+  transferStore: Map<string, Float32Array>;
 }
 
 /** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()` and the `extraNets`). */
 export async function loadCellInputs(config: ReproduceConfig, loaded?: EvaluationInputs, matched: Record<string, MatchedStrength> = {}): Promise<CellInputs> {
   const inputs = loaded ?? (await loadEvaluationInputs(config, { needsRelu: needsRelu(config) }));
   const extraNets = await loadExtraModels(config);
-  return { config, inputs, data: inputs.data, extraNets, matched };
+  return { config, inputs, data: inputs.data, extraNets, matched, transferStore: new Map() };
 }
 
 /** One cell of the grid to compute. */
@@ -254,7 +260,10 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
         const res = await autoAttack(defended.model, xb, yb, {
           ...suiteOptions(attack!, stochastic, config.predictSamples),
           // The transfer stage from the row's network without its randomness, on stochastic rows.
-          ...(attack!.surrogate && stochastic ? { surrogate: defended.plain } : {}),
+          // The stage is seeded by the run and the network, not the cell, so rows share it.
+          ...(attack!.surrogate && stochastic
+            ? { surrogate: defended.plain, transferCache: { key: `network ${defense.model ?? config.model}`, seed: deriveSeed(config.seed, 'suite-transfer'), store: inputs.transferStore } }
+            : {}),
           eps,
           seed: deriveSeed(config.seed, key),
           imageIds: Array.from({ length: size }, (_, i) => start + i),

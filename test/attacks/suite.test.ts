@@ -183,6 +183,31 @@ describe('autoAttack', () => {
     expect(res.robustAccuracy).toBeLessThanOrEqual(cold.robustAccuracy);
   });
 
+  it('transferCache: rows sharing a surrogate compute its transfer stage once, and a hit gives what computing gives', async () => {
+    const surrogate = recording(model);
+    const store = new Map<string, Float32Array>();
+    const cache = { key: 'linear', seed: 9, store };
+    const opts = { eps: 0.12, steps: 4, eotSamples: 2, predictSamples: 8, seed: 2, surrogate, surrogateSteps: 6 };
+    const a = await autoAttack(inputDropout(model, 0.05, 3), x, y, { ...opts, transferCache: cache });
+    // Computed on every image of x (not only the clean-correct ones), once per step and its start.
+    expect(surrogate.rows).toEqual(new Array(7).fill(n));
+    expect(store.size).toBe(1);
+    const b = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: cache });
+    expect(surrogate.rows.length).toBe(7); // a hit: the surrogate did not run again
+    checkBookkeeping(b, ['transfer', 'apgd-ce', 'apgd-dlr']);
+    const fresh = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: { ...cache, store: new Map() } });
+    expect(b.cells).toEqual(fresh.cells);
+    expect(b.robust).toEqual(fresh.robust);
+    // Another eps or another seed of the stage is another entry.
+    await autoAttack(inputDropout(model, 0.05, 3), x, y, { ...opts, eps: 0.1, transferCache: cache });
+    await autoAttack(inputDropout(model, 0.05, 3), x, y, { ...opts, transferCache: { ...cache, seed: 10 } });
+    expect(store.size).toBe(3);
+    expect(surrogate.rows.length).toBe(4 * 7); // a, fresh (its own store), eps 0.1, seed 10
+    await expect(autoAttack(model, x, y, { eps: 0.1, transferCache: cache })).rejects.toThrow(/transferCache needs a surrogate/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, transferCache: { key: 'k', seed: 1, store: {} as Map<string, Float32Array> } })).rejects.toThrow(/transferCache must be/);
+    await expectNoLeak(() => autoAttack(inputDropout(model, 0.05, 1), x, y, { ...opts, transferCache: { key: 'k', seed: 1, store: new Map() } }));
+  });
+
   it('surrogate: refuses a stochastic surrogate, a transfer without one, a transfer that is not first', async () => {
     await expect(autoAttack(model, x, y, { eps: 0.1, attacks: ['transfer', 'apgd-ce'] })).rejects.toThrow(/needs a surrogate/);
     await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: inputDropout(model, 0.1, 1) })).rejects.toThrow(/surrogate must be deterministic/);
