@@ -66,7 +66,7 @@ export { fgsm, fgsmWithStats, type FgsmOptions, type ResolvedFgsmOptions } from 
 export { apgd, apgdWithStats, type ApgdOptions, type ResolvedApgdOptions } from './attacks/apgd';
 export { apgdTargeted, apgdTargetedWithStats, type ApgdTargetedOptions } from './attacks/apgd_targeted';
 export { square, squareWithStats, type ResolvedSquareOptions, type SquareOptions, type SquareStats } from './attacks/square';
-export { AUTOATTACK_VERSIONS, SUITE_ATTACKS, autoAttack, type AutoAttackOptions, type AutoAttackResult, type AutoAttackVersion, type SuiteAttackName, type SuiteAttackRow } from './attacks/suite';
+export { AUTOATTACK_VERSIONS, SUITE_ATTACKS, autoAttack, type AutoAttackOptions, type AutoAttackResult, type AutoAttackVersion, type SuiteAttackName, type SuiteAttackRow, type TransferCache, type TransferEntry } from './attacks/suite';
 export { smoothAdv, type SmoothAdvOptions } from './attacks/smooth_adv';
 export { robustAccuracy, type RobustAccuracyOptions, type RobustAccuracyResult } from './attacks/robust_accuracy';
 export { ATTACK_NAMES, attacks, makeAttack, type AttackName, type AttackOptionsByName, type Fixed } from './attacks/factory';

@@ -160,8 +160,16 @@ export interface TransferCache {
   key: string;
   /** Seed of the transfer stage's random starts (independent of the attacked model). */
   seed: number;
-  /** The examples, row-major `[n, h, w, c]` per batch: start with `new Map()`. */
-  store: Map<string, Float32Array>;
+  /** The entries: start with `new Map()`. */
+  store: Map<string, TransferEntry>;
+}
+
+/** One batch's transfer stage in a `TransferCache`. */
+export interface TransferEntry {
+  /** The examples, row-major `[n, h, w, c]`. */
+  adv: Float32Array;
+  /** The gradient statistics of computing them, passed to `onStats` again on every reuse (so a cell counts the same draws whichever thread computed the stage). */
+  stats: GradientStats;
 }
 
 /** Bytes a `TransferCache` store keeps before it drops its oldest entries (256 MiB). */
@@ -402,26 +410,34 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
   const sharedTransfer = (tc: TransferCache): Float32Array => {
     const key = [tc.key, o.norm, o.eps, o.bounds.join(':'), o.surrogateSteps, tc.seed, ids.join(',')].join('|');
     const hit = tc.store.get(key);
-    if (hit) return hit;
+    if (hit) {
+      options.onStats?.({ ...hit.stats });
+      return hit.adv;
+    }
     const out = new Float32Array(n * d);
+    const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
+    const onStats = (st: GradientStats) => {
+      for (const k of Object.keys(stats) as (keyof GradientStats)[]) stats[k] += st[k];
+    };
     for (const rows of batches(Array.from({ length: n }, (_, i) => i))) {
       const { xb, yb } = gatherRows(rows);
       try {
-        const adv = apgd(options.surrogate!, xb, yb, { eps: o.eps, bounds: o.bounds, norm: o.norm, steps: o.surrogateSteps, loss: 'ce', seed: deriveSeed(tc.seed, 'autoattack', 'transfer'), imageIds: rows.map((i) => ids[i]), onStats: options.onStats });
+        const adv = apgd(options.surrogate!, xb, yb, { eps: o.eps, bounds: o.bounds, norm: o.norm, steps: o.surrogateSteps, loss: 'ce', seed: deriveSeed(tc.seed, 'autoattack', 'transfer'), imageIds: rows.map((i) => ids[i]), onStats });
         out.set(adv.dataSync(), rows[0] * d);
         adv.dispose();
       } finally {
         tf.dispose([xb, yb]);
       }
     }
+    options.onStats?.({ ...stats });
     let bytes = out.byteLength;
-    for (const v of tc.store.values()) bytes += v.byteLength;
+    for (const v of tc.store.values()) bytes += v.adv.byteLength;
     for (const k of tc.store.keys()) {
       if (bytes <= TRANSFER_CACHE_BYTES) break;
-      bytes -= tc.store.get(k)!.byteLength;
+      bytes -= tc.store.get(k)!.adv.byteLength;
       tc.store.delete(k);
     }
-    tc.store.set(key, out);
+    tc.store.set(key, { adv: out, stats });
     return out;
   };
   let shared: Float32Array | undefined;

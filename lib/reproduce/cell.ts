@@ -11,7 +11,7 @@ import { buildRow, loadExtraModels, type MatchedStrength } from './baseline_grid
 import { predictProbs } from '../defenses/predict';
 import { attacks } from '../attacks/factory';
 import type { Attack, GradientStats } from '../attacks/types';
-import { autoAttack, type AutoAttackOptions } from '../attacks/suite';
+import { autoAttack, type AutoAttackOptions, type TransferEntry } from '../attacks/suite';
 import { wilsonInterval } from '../metrics/accuracy';
 import { accuracy } from '../metrics/accuracy';
 import { calibration, CalibrationResult } from '../metrics/calibration';
@@ -189,7 +189,7 @@ export interface CellInputs {
    * on one network has the same surrogate (that network), so its transfer stage at an eps is
    * computed once (`AutoAttackOptions.transferCache`).
    */
-  transferStore: Map<string, Float32Array>;
+  transferStore: Map<string, TransferEntry>;
 }
 
 /** Loads and checks the model and the test images of a protocol (dispose with `inputs.dispose()` and the `extraNets`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { AUTOATTACK_VERSIONS, autoAttack, wilsonInterval, type AutoAttackResult, type Model, type SuiteAttackName } from 'saplab';
+import { AUTOATTACK_VERSIONS, autoAttack, wilsonInterval, type AutoAttackResult, type Model, type SuiteAttackName, type TransferEntry } from 'saplab';
 import { expectNoLeak } from '../helpers';
 import { inputDropout, linearLogits, linearModel, randomInputs, randomWeights } from './tiny_models';
 
@@ -185,18 +185,25 @@ describe('autoAttack', () => {
 
   it('transferCache: rows sharing a surrogate compute its transfer stage once, and a hit gives what computing gives', async () => {
     const surrogate = recording(model);
-    const store = new Map<string, Float32Array>();
+    const store = new Map<string, TransferEntry>();
     const cache = { key: 'linear', seed: 9, store };
     const opts = { eps: 0.12, steps: 4, eotSamples: 2, predictSamples: 8, seed: 2, surrogate, surrogateSteps: 6 };
     const a = await autoAttack(inputDropout(model, 0.05, 3), x, y, { ...opts, transferCache: cache });
     // Computed on every image of x (not only the clean-correct ones), once per step and its start.
     expect(surrogate.rows).toEqual(new Array(7).fill(n));
     expect(store.size).toBe(1);
-    const b = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: cache });
+    const draws = (into: number[]) => (st: { draws: number }) => into.push(st.draws);
+    const hitDraws: number[] = [];
+    const missDraws: number[] = [];
+    const b = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: cache, onStats: draws(hitDraws) });
     expect(surrogate.rows.length).toBe(7); // a hit: the surrogate did not run again
     checkBookkeeping(b, ['transfer', 'apgd-ce', 'apgd-dlr']);
-    const fresh = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: { ...cache, store: new Map() } });
+    const fresh = await autoAttack(inputDropout(model, 0.1, 4), x, y, { ...opts, seed: 3, transferCache: { ...cache, store: new Map() }, onStats: draws(missDraws) });
     expect(b.cells).toEqual(fresh.cells);
+    // A hit reports the stage's statistics as computing it does: the draws do not depend on the thread.
+    const sum = (v: number[]) => v.reduce((t, u) => t + u, 0);
+    expect(sum(hitDraws)).toBe(sum(missDraws));
+    expect(hitDraws[0]).toBe(7 * n);
     expect(b.robust).toEqual(fresh.robust);
     // Another eps or another seed of the stage is another entry.
     await autoAttack(inputDropout(model, 0.05, 3), x, y, { ...opts, eps: 0.1, transferCache: cache });
@@ -204,7 +211,7 @@ describe('autoAttack', () => {
     expect(store.size).toBe(3);
     expect(surrogate.rows.length).toBe(4 * 7); // a, fresh (its own store), eps 0.1, seed 10
     await expect(autoAttack(model, x, y, { eps: 0.1, transferCache: cache })).rejects.toThrow(/transferCache needs a surrogate/);
-    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, transferCache: { key: 'k', seed: 1, store: {} as Map<string, Float32Array> } })).rejects.toThrow(/transferCache must be/);
+    await expect(autoAttack(model, x, y, { eps: 0.1, surrogate: model, transferCache: { key: 'k', seed: 1, store: {} as Map<string, TransferEntry> } })).rejects.toThrow(/transferCache must be/);
     await expectNoLeak(() => autoAttack(inputDropout(model, 0.05, 1), x, y, { ...opts, transferCache: { key: 'k', seed: 1, store: new Map() } }));
   });
 
