@@ -350,10 +350,9 @@ function autoattackRandPreset(): ReproduceConfig {
  * PGD-L2 and as SAP-100 under PGD-L2 with EOT 4, at the same radii and on the same images. The
  * checklist's attacks: SmoothAdv at 2x steps (σ = 0.25, radius 0.5), the large-radius attacks
  * (radius 4), and PGD-L2 crafted on dense and transferred. Time: printed by the command first
- * (the cost model counts CERTIFY's and PREDICT's noisy passes). Sized for about 15 minutes on two
- * idle cores: `--n 8` and `--n 16` (main thread + 1 worker, on the shared machine under a load of
- * 7 to 11) took 128 s and 270 s of CPU time, about 18 s per image, so about 1,700 s at 100
- * images, half of it per core; the 100-image run is to be timed on idle cores.
+ * (the cost model counts CERTIFY's and PREDICT's noisy passes; it prints 23 minutes, an upper
+ * bound). On two idle cores (main thread + 1 worker) the 100-image run took 16 min 11 s (27 min
+ * of CPU) with every applicable check passing.
  */
 export function smoothingPreset(full = false): ReproduceConfig {
   const smoothed: DefenseSpec[] = ([0.12, 0.25, 0.5] as const).map((sigma) => ({ name: `smoothed-${sigma}`, kind: 'smoothed', sigma, model: `fashion-cnn-noise-${sigma}` }));
@@ -404,7 +403,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   'autoattack-rand': { description: "AutoAttack's rand version with its exact budgets (APGD-CE, APGD-DLR: 100 iterations, EOT 20) plus Square (5000 queries, EOT 20), every defense, 1000 images, 100-pass predictions (hours)", config: autoattackRandPreset },
   'adversarial-training': { description: 'dense, FGSM- and PGD-trained CNNs, each with and without SAP-100, under the paper\'s attack and the adaptive ones', config: adversarialTrainingPreset },
   smoothing: {
-    description: 'randomized smoothing (sigma 0.12, 0.25, 0.5) certified (n = 10,000; --full: 100,000) and under SmoothAdv, beside dense and SAP-100 under PGD-L2, at L2 radii 0.25-1, 100 images (about 15 min on 2 idle cores, extrapolated from 8 and 16 images)',
+    description: 'randomized smoothing (sigma 0.12, 0.25, 0.5) certified (n = 10,000; --full: 100,000) and under SmoothAdv, beside dense and SAP-100 under PGD-L2, at L2 radii 0.25-1, 100 images (16 minutes on 2 idle cores)',
     config: () => smoothingPreset(),
     full: () => smoothingPreset(true),
   },
