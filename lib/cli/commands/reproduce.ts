@@ -121,7 +121,10 @@ export const reproduceCommand: Command = command(
     process.stderr.write(`model ${config.model}: ${describeConventions(inputs)}${needsRelu(config) ? `; SAP after ${inputs.sites.length} ReLU layers (${inputs.sites.join(', ')})` : ''}\n`);
     // The suite's cells are costed as if every attack ran on every image for its whole budget.
     const bound = config.attacks.some((a) => a.method === 'autoattack') ? ', at most: the AutoAttack suite attacks only the images still robust and stops on each once broken' : '';
-    process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound} (resumable: rerun with the same --out)\n`);
+    // A cost model's bound can be far from a run: the preset's measured time is printed beside it.
+    const m = presetFull ? undefined : PRESETS[preset].measured;
+    const measured = m ? `; measured: ${formatDuration(m.seconds)} for its ${m.n} images on two idle cores` : '';
+    process.stderr.write(`estimated time on this machine: ${formatDuration(estimate)}${bound}${measured} (resumable: rerun with the same --out)\n`);
     let result;
     try {
       result = await runReproduce({ config, preset: runName, outDir, stopAfterCells: f['stop-after'], figures: !f['no-figures'], workers, inputs, shard });
