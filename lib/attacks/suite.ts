@@ -48,7 +48,7 @@ import { apgd } from './apgd';
 import { apgdTargeted } from './apgd_targeted';
 import { averagedCorrect } from './scores';
 import { square } from './square';
-import type { AttackNorm, GradientStats } from './types';
+import { addGradientStats, zeroGradientStats, type AttackNorm, type GradientStats } from './types';
 import type { EotAverage } from './gradient';
 import { checkBounds, checkEps, checkImageIds, checkInputs, checkInt, checkNorm, checkSeed } from './validate';
 
@@ -415,14 +415,13 @@ export async function autoAttack(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, o
       return hit.adv;
     }
     const out = new Float32Array(n * d);
-    const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
-    const onStats = (st: GradientStats) => {
-      for (const k of Object.keys(stats) as (keyof GradientStats)[]) stats[k] += st[k];
-    };
+    const stats = zeroGradientStats();
+    // The stage's seed is the store's, so every run sharing the store computes the same examples.
+    const staged = { ...o, seed: tc.seed };
     for (const rows of batches(Array.from({ length: n }, (_, i) => i))) {
       const { xb, yb } = gatherRows(rows);
       try {
-        const adv = apgd(options.surrogate!, xb, yb, { eps: o.eps, bounds: o.bounds, norm: o.norm, steps: o.surrogateSteps, loss: 'ce', seed: deriveSeed(tc.seed, 'autoattack', 'transfer'), imageIds: rows.map((i) => ids[i]), onStats });
+        const adv = runAttack('transfer', model, xb, yb, staged, classes, rows.map((i) => ids[i]), (st) => addGradientStats(stats, st), undefined, options.surrogate);
         out.set(adv.dataSync(), rows[0] * d);
         adv.dispose();
       } finally {

@@ -60,6 +60,21 @@ export interface GradientStats {
   nonFiniteLogits: number;
 }
 
+/** `GradientStats` with every count at 0. */
+export function zeroGradientStats(): GradientStats {
+  return { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
+}
+
+/** Adds the counts of `s` into `acc` (mutated) and returns `acc`. */
+export function addGradientStats(acc: GradientStats, s: GradientStats): GradientStats {
+  acc.gradientCalls += s.gradientCalls;
+  acc.draws += s.draws;
+  acc.nonFiniteDraws += s.nonFiniteDraws;
+  acc.noFiniteDraw += s.noFiniteDraw;
+  acc.nonFiniteLogits += s.nonFiniteLogits;
+  return acc;
+}
+
 /** Options of the attacks that follow a loss gradient (`fgsm`, `pgd`, `apgd`). */
 export interface GradientAttackOptions extends AttackOptions {
   /** Loss to maximise. Default `'ce'`. */

@@ -10,7 +10,7 @@ import type { Dataset } from '../data/fashion_mnist';
 import { buildRow, loadExtraModels, type MatchedStrength } from './baseline_grid';
 import { predictProbs } from '../defenses/predict';
 import { attacks } from '../attacks/factory';
-import type { Attack, GradientStats } from '../attacks/types';
+import { addGradientStats, zeroGradientStats, type Attack, type AttackNorm, type GradientStats } from '../attacks/types';
 import { autoAttack, type AutoAttackOptions, type TransferEntry } from '../attacks/suite';
 import { wilsonInterval } from '../metrics/accuracy';
 import { accuracy } from '../metrics/accuracy';
@@ -19,9 +19,8 @@ import { deriveSeed } from '../seed';
 import { attackOptions, CERTIFY_DEFAULTS, type AttackSpec, type DefenseSpec, type ReproduceConfig } from './spec';
 import { EvaluationInputs, loadEvaluationInputs } from './inputs';
 import type { GridCellSpec } from './grid';
-import type { AttackNorm } from '../attacks/types';
 import { withGaussianSmoothing, type SmoothedModel } from '../defenses/smoothing';
-import { ABSTAIN, certify, certifiedAccuracy, predictSmoothed } from '../defenses/smoothing_certify';
+import { ABSTAIN, certify, predictSmoothed } from '../defenses/smoothing_certify';
 import { isCertifiedKind } from './stochastic_defenses';
 import { encodeFloat32, shardRange, type Shard } from './shard';
 
@@ -137,14 +136,6 @@ export interface SuiteCellRow {
   broken: number;
 }
 
-function addStats(acc: GradientStats, s: GradientStats): void {
-  acc.gradientCalls += s.gradientCalls;
-  acc.draws += s.draws;
-  acc.nonFiniteDraws += s.nonFiniteDraws;
-  acc.noFiniteDraw += s.noFiniteDraw;
-  acc.nonFiniteLogits += s.nonFiniteLogits;
-}
-
 interface Defended {
   /** The model that is evaluated. */
   model: Model;
@@ -226,11 +217,11 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
   const sourceSpec = attack?.transferFrom ? config.defenses.find((d) => d.name === attack.transferFrom) : undefined;
   const source = sourceSpec ? buildDefense(inputs, sourceSpec, config.seed) : undefined;
   const probsParts: tf.Tensor2D[] = [];
-  const stats: GradientStats = { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 };
+  const stats = zeroGradientStats();
   const isSuite = attack?.method === 'autoattack';
   // A batch shared with another shard counts its statistics in the shard holding its first image.
   let counting = true;
-  const count = (st: GradientStats) => counting && addStats(stats, st);
+  const count = (st: GradientStats) => counting && addGradientStats(stats, st);
   const attackFn = attack && !isSuite ? buildAttack(attack, source ? source.model.stochastic === true : stochastic, count, config.norm) : undefined;
   const robust: boolean[] = [];
   // A smoothed defense is decided by PREDICT (abstentions count as errors).
@@ -301,19 +292,14 @@ export async function computeCell(inputs: CellInputs, task: CellTask, afterBatch
     if (isSuite) {
       // An autoattack cell's accuracy is the suite's per-image worst case; its calibration is that
       // of a fresh prediction on the worst-case inputs.
-      const nCorrect = robust.filter((v) => v).length;
-      const ci = wilsonInterval(nCorrect, metrics.n);
-      Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: robust.map((v) => (v ? '1' : '0')).join('') });
+      Object.assign(metrics, fromCorrect(robust));
     }
     let smoothed: CellResult['smoothed'];
     if (certified) {
       decisions.splice(0, offset);
       decisions.splice(keep);
       const labels = y.dataSync();
-      const right = decisions.map((p, i) => p === labels[i]);
-      const nCorrect = right.filter((v) => v).length;
-      const ci = wilsonInterval(nCorrect, metrics.n);
-      Object.assign(metrics, { accuracy: nCorrect / metrics.n, accuracyLow: ci.low, accuracyHigh: ci.high, correct: right.map((v) => (v ? '1' : '0')).join('') });
+      Object.assign(metrics, fromCorrect(decisions.map((p, i) => p === labels[i])));
       smoothed = { predictions: decisions, abstained: decisions.filter((p) => p === ABSTAIN).length, n: cs.predictN, alpha: cs.alpha };
     }
     const kept = shard ? { imageStart: range.start, probs: encodeFloat32(probs.dataSync() as Float32Array) } : {};
@@ -370,9 +356,6 @@ async function computeCertifyCell(inputs: CellInputs, task: CellTask, afterBatch
   } finally {
     defended.dispose();
   }
-  const right = cert.predictions.map((p, i) => p === labels[i]);
-  const nCorrect = right.filter((v) => v).length;
-  const ci = wilsonInterval(nCorrect, config.n);
   return {
     key,
     defense: defense.name,
@@ -381,14 +364,11 @@ async function computeCertifyCell(inputs: CellInputs, task: CellTask, afterBatch
     attack: task.attack?.name ?? 'certify',
     eps: 0,
     n: config.n,
-    accuracy: certifiedAccuracy(cert, labels, [0])[0],
-    accuracyLow: ci.low,
-    accuracyHigh: ci.high,
+    ...fromCorrect(cert.predictions.map((p, i) => p === labels[i])),
     ece: NaN,
     mce: NaN,
     nll: NaN,
     brier: NaN,
-    correct: right.map((v) => (v ? '1' : '0')).join(''),
     bins: [],
     certificate: cert,
     seconds: (Date.now() - tc) / 1000,
@@ -404,11 +384,16 @@ export function certifiedCurve(cell: CellResult, radii: readonly number[]): { ra
   const cert = cell.certificate;
   if (!cert) throw new Error(`certifiedCurve: cell ${cell.key} is not a certification cell`);
   return radii.map((r) => {
-    const right = cert.radii.map((radius, i) => cell.correct[i] === '1' && radius >= r);
-    const k = right.filter((v) => v).length;
-    const ci = wilsonInterval(k, right.length);
-    return { radius: r, accuracy: k / right.length, low: ci.low, high: ci.high, correct: right.map((v) => (v ? '1' : '0')).join('') };
+    const m = fromCorrect(cert.radii.map((radius, i) => cell.correct[i] === '1' && radius >= r));
+    return { radius: r, accuracy: m.accuracy, low: m.accuracyLow, high: m.accuracyHigh, correct: m.correct };
   });
+}
+
+/** Accuracy, its 95% Wilson interval and the per-image correctness string of per-image outcomes. */
+function fromCorrect(right: boolean[]): Pick<CellResult, 'accuracy' | 'accuracyLow' | 'accuracyHigh' | 'correct'> {
+  const k = right.filter((v) => v).length;
+  const ci = wilsonInterval(k, right.length);
+  return { accuracy: k / right.length, accuracyLow: ci.low, accuracyHigh: ci.high, correct: right.map((v) => (v ? '1' : '0')).join('') };
 }
 
 /** What a cell records about its predictions: accuracy, calibration and per-image correctness. */

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../data/download';
-import type { GradientStats } from '../attacks/types';
+import { addGradientStats, zeroGradientStats, type GradientStats } from '../attacks/types';
 import type { MatchedStrength } from './baseline_grid';
 import { cellMetrics, type CellResult, type SuiteCellRow } from './cell';
 import { wilsonInterval } from '../metrics/accuracy';
@@ -72,10 +72,7 @@ export function checkShards(dirs: string[]): ShardRun[] {
 const sumStats = (parts: (GradientStats | undefined)[]): GradientStats | undefined =>
   parts[0] === undefined
     ? undefined
-    : parts.reduce<GradientStats>(
-        (a, s) => ({ gradientCalls: a.gradientCalls + s!.gradientCalls, draws: a.draws + s!.draws, nonFiniteDraws: a.nonFiniteDraws + s!.nonFiniteDraws, noFiniteDraw: a.noFiniteDraw + s!.noFiniteDraw, nonFiniteLogits: a.nonFiniteLogits + s!.nonFiniteLogits }),
-        { gradientCalls: 0, draws: 0, nonFiniteDraws: 0, noFiniteDraw: 0, nonFiniteLogits: 0 },
-      );
+    : parts.reduce<GradientStats>((a, s) => addGradientStats(a, s!), zeroGradientStats());
 
 /** The suite record of an autoattack cell from its shards: the attacks' counts summed, the per-image attributions joined. */
 function mergeSuite(parts: CellResult[]): NonNullable<CellResult['suite']> {
